@@ -1,0 +1,188 @@
+//! IPC commands. Each one validates, delegates to `service`, and maps the error;
+//! none holds logic of its own. They run off the main thread (`async`), so a slow
+//! keychain never freezes the window.
+
+use super::error::CommandError;
+use super::state::{AppState, META_UI_PAGE};
+use super::view::{
+    AppInfo, ConnectionDetail, ConnectionView, ProviderView, UiState, WorkspaceView,
+};
+use crate::domain::{ConnectionId, ConnectionInput, Provider, WorkspaceId, WorkspaceInput};
+use tauri::State;
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+/// The pages the UI has; anything else is refused.
+const PAGES: &[&str] = &[
+    "dashboard",
+    "connections",
+    "goals",
+    "costs",
+    "history",
+    "settings",
+];
+
+#[tauri::command(async)]
+pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo> {
+    let core = state.core();
+    let paths = core.paths();
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        data_dir: paths.data_dir.display().to_string(),
+        log_dir: paths.log_dir.display().to_string(),
+        database: paths.db_path().display().to_string(),
+        schema_version: core
+            .store()
+            .schema_version()
+            .map_err(crate::service::ServiceError::from)?,
+        keychain: core.secrets().describe(),
+    })
+}
+
+#[tauri::command(async)]
+pub fn list_workspaces(state: State<'_, AppState>) -> Result<Vec<WorkspaceView>> {
+    Ok(state
+        .core()
+        .workspaces()?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+#[tauri::command(async)]
+pub fn create_workspace(
+    state: State<'_, AppState>,
+    input: WorkspaceInput,
+) -> Result<WorkspaceView> {
+    let ws = state.core().add_workspace(&input)?;
+    state.changed();
+    Ok(ws.into())
+}
+
+#[tauri::command(async)]
+pub fn update_workspace(
+    state: State<'_, AppState>,
+    id: i64,
+    input: WorkspaceInput,
+) -> Result<WorkspaceView> {
+    let ws = state.core().edit_workspace(WorkspaceId(id), &input)?;
+    Ok(ws.into())
+}
+
+#[tauri::command(async)]
+pub fn set_active_workspace(state: State<'_, AppState>, id: i64) -> Result<()> {
+    state.core().set_active_workspace(WorkspaceId(id))?;
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn list_providers() -> Vec<ProviderView> {
+    Provider::ALL.into_iter().map(Into::into).collect()
+}
+
+#[tauri::command(async)]
+pub fn list_connections(
+    state: State<'_, AppState>,
+    workspace_id: Option<i64>,
+) -> Result<Vec<ConnectionView>> {
+    let list = state.core().connections(workspace_id.map(WorkspaceId))?;
+    Ok(list.into_iter().map(Into::into).collect())
+}
+
+#[tauri::command(async)]
+pub fn get_connection(state: State<'_, AppState>, id: i64) -> Result<ConnectionDetail> {
+    let core = state.core();
+    let connection = core.connection(ConnectionId(id))?;
+    // A keychain that cannot answer must not hide the connection's settings.
+    let secret_hint = core.secret_hint(connection.id).unwrap_or_else(|e| {
+        tracing::warn!(connection = id, error = %e, "cannot read the secret hint");
+        None
+    });
+    Ok(ConnectionDetail {
+        connection: connection.into(),
+        secret_hint,
+    })
+}
+
+#[tauri::command(async)]
+pub fn add_connection(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    provider: String,
+    input: ConnectionInput,
+) -> Result<ConnectionView> {
+    let provider: Provider = provider.parse()?;
+    let c = state
+        .core()
+        .connect(WorkspaceId(workspace_id), provider, &input)?;
+    state.changed();
+    Ok(c.into())
+}
+
+#[tauri::command(async)]
+pub fn update_connection(
+    state: State<'_, AppState>,
+    id: i64,
+    input: ConnectionInput,
+) -> Result<ConnectionView> {
+    let c = state.core().update_connection(ConnectionId(id), &input)?;
+    state.changed();
+    Ok(c.into())
+}
+
+#[tauri::command(async)]
+pub fn set_connection_enabled(
+    state: State<'_, AppState>,
+    id: i64,
+    enabled: bool,
+) -> Result<ConnectionView> {
+    let c = state
+        .core()
+        .set_connection_enabled(ConnectionId(id), enabled)?;
+    state.changed();
+    Ok(c.into())
+}
+
+#[tauri::command(async)]
+pub fn remove_connection(state: State<'_, AppState>, id: i64) -> Result<()> {
+    state.core().disconnect(ConnectionId(id))?;
+    state.changed();
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn get_ui_state(state: State<'_, AppState>) -> Result<UiState> {
+    let page = state
+        .core()
+        .store()
+        .meta(META_UI_PAGE)
+        .map_err(crate::service::ServiceError::from)?
+        .filter(|p| PAGES.contains(&p.as_str()))
+        .unwrap_or_else(|| "dashboard".into());
+    Ok(UiState {
+        page,
+        sync_paused: state.sync_paused(),
+    })
+}
+
+#[tauri::command(async)]
+pub fn set_ui_page(state: State<'_, AppState>, page: String) -> Result<()> {
+    if !PAGES.contains(&page.as_str()) {
+        return Err(CommandError::new(
+            "invalid_input",
+            format!("no page named '{page}'"),
+        ));
+    }
+    state
+        .core()
+        .store_mut()
+        .set_meta(META_UI_PAGE, &page)
+        .map_err(crate::service::ServiceError::from)?;
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn set_sync_paused(state: State<'_, AppState>, paused: bool) -> Result<()> {
+    super::set_paused(&state, paused)?;
+    Ok(())
+}

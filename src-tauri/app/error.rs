@@ -1,0 +1,53 @@
+//! The one error type that crosses IPC: a stable code for the UI to branch on,
+//! a message that says what to do, and the field it concerns when there is one.
+
+use crate::service::ServiceError;
+use crate::store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CommandError {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl CommandError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+}
+
+impl From<ServiceError> for CommandError {
+    fn from(e: ServiceError) -> Self {
+        let message = e.to_string();
+        match e {
+            ServiceError::Invalid(i) => Self {
+                code: "invalid_input",
+                message: i.message,
+                field: Some(i.field),
+            },
+            ServiceError::Store(
+                StoreError::WorkspaceNotFound(_) | StoreError::ConnectionNotFound(_),
+            ) => Self::new("not_found", message),
+            ServiceError::Store(StoreError::WorkspaceExists(_)) => Self {
+                code: "conflict",
+                message,
+                field: Some("name".into()),
+            },
+            ServiceError::Store(_) | ServiceError::Paths(_) => Self::new("storage", message),
+            ServiceError::Secret(_) => Self::new("keychain", message),
+        }
+    }
+}
+
+impl From<crate::domain::InvalidInput> for CommandError {
+    fn from(e: crate::domain::InvalidInput) -> Self {
+        ServiceError::from(e).into()
+    }
+}

@@ -1,0 +1,117 @@
+//! The desktop shell: the ONLY module that imports `tauri`. Commands, IPC view
+//! types, the tray, the main window and their wiring. It validates and delegates;
+//! the work happens in `service` and below.
+
+pub mod commands;
+pub mod error;
+pub mod state;
+pub mod tray;
+pub mod view;
+pub mod window;
+
+pub use error::CommandError;
+pub use state::AppState;
+
+use crate::secrets::Keychain;
+use crate::service::{Core, ServiceError};
+use crate::settings::Paths;
+use std::sync::Arc;
+use tauri::{Manager, RunEvent, Runtime};
+
+/// What the app and the IPC tests share: the managed state and the command
+/// handler. Keeping it in one place keeps the two in step.
+pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    builder
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_workspaces,
+            commands::create_workspace,
+            commands::update_workspace,
+            commands::set_active_workspace,
+            commands::list_providers,
+            commands::list_connections,
+            commands::get_connection,
+            commands::add_connection,
+            commands::update_connection,
+            commands::set_connection_enabled,
+            commands::remove_connection,
+            commands::get_ui_state,
+            commands::set_ui_page,
+            commands::set_sync_paused,
+        ])
+}
+
+/// The generated context (config, embedded `ui/`, capabilities), for any runtime.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
+/// Open the desktop app; returns the exit code when it quits.
+pub fn run_desktop() -> i32 {
+    let paths = match Paths::from_env() {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let _log_guard = paths
+        .ensure()
+        .ok()
+        .and_then(|()| crate::telemetry::init(&paths.log_dir));
+    let core = match Core::open(paths, Arc::new(Keychain::default())) {
+        Ok(c) => c,
+        Err(e) => return fail(&e.to_string()),
+    };
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "desktop app starting");
+
+    let builder = tauri::Builder::default()
+        // First plugin, so a second launch is caught before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tracing::info!("second launch: focusing the running instance");
+            if let Err(e) = window::open_main(app) {
+                tracing::error!(error = %e, "cannot open the main window");
+            }
+        }))
+        .setup(|app| {
+            tray::create(app.handle())?;
+            window::open_main(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(window::on_event);
+    let app = match register(builder, AppState::new(core)).build(context()) {
+        Ok(app) => app,
+        Err(e) => return fail(&format!("cannot start the window system: {e}")),
+    };
+    app.run(|_handle, event| {
+        // The last window closing is not the end: the tray lives on, syncing.
+        // Only Quit (an explicit exit code) ends the process.
+        if let RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
+    0
+}
+
+fn fail(message: &str) -> i32 {
+    tracing::error!(%message, "desktop app cannot start");
+    eprintln!("error: {message}");
+    1
+}
+
+/// Pause or resume scheduled syncing; remembered across restarts.
+pub(crate) fn set_paused(state: &AppState, paused: bool) -> Result<(), ServiceError> {
+    state
+        .core()
+        .store_mut()
+        .set_meta(state::META_SYNC_PAUSED, if paused { "1" } else { "0" })?;
+    tracing::info!(paused, "sync pause toggled");
+    state.changed();
+    Ok(())
+}
+
+/// The state of a running app.
+pub(crate) fn app_state<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::State<'_, AppState> {
+    app.state::<AppState>()
+}

@@ -1,0 +1,52 @@
+//! The one managed state: the open core behind a lock, and a channel that tells
+//! the tray that something it shows may have changed.
+
+use crate::service::Core;
+use std::sync::mpsc::Sender;
+use std::sync::{Mutex, MutexGuard};
+
+/// app_meta keys owned by the shell.
+pub const META_UI_PAGE: &str = "ui.page";
+pub const META_SYNC_PAUSED: &str = "sync.paused";
+pub const META_WINDOW: &str = "window.main";
+
+pub struct AppState {
+    core: Mutex<Core>,
+    changes: Mutex<Option<Sender<()>>>,
+}
+
+impl AppState {
+    pub fn new(core: Core) -> Self {
+        Self {
+            core: Mutex::new(core),
+            changes: Mutex::new(None),
+        }
+    }
+
+    /// Lock the core. A panic while holding the lock leaves the data consistent
+    /// (every write is a transaction), so a poisoned lock is simply taken over.
+    pub fn core(&self) -> MutexGuard<'_, Core> {
+        self.core.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Route change notices to `tx` (the tray's refresher).
+    pub fn on_change(&self, tx: Sender<()>) {
+        *self.changes.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+    }
+
+    /// Something the tray shows may have changed.
+    pub fn changed(&self) {
+        if let Some(tx) = self
+            .changes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            let _ = tx.send(());
+        }
+    }
+
+    pub fn sync_paused(&self) -> bool {
+        matches!(self.core().store().meta(META_SYNC_PAUSED), Ok(Some(v)) if v == "1")
+    }
+}

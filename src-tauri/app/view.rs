@@ -1,0 +1,116 @@
+//! IPC payload types: what the UI receives. Never a secret; at most a masked hint.
+
+use crate::domain::{Connection, FieldSpec, Provider, Workspace};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspaceView {
+    pub id: i64,
+    pub name: String,
+    pub timezone: String,
+    pub currency: String,
+    pub active: bool,
+    /// Decimal strings, as typed; `None` = unset (no COGS estimate).
+    pub default_cogs_percent: Option<String>,
+    pub payment_fee_percent: String,
+    pub payment_fee_fixed: String,
+}
+
+impl From<Workspace> for WorkspaceView {
+    fn from(w: Workspace) -> Self {
+        Self {
+            id: w.id.0,
+            name: w.name,
+            timezone: w.timezone,
+            currency: w.currency,
+            active: w.active,
+            default_cogs_percent: w.default_cogs_percent.map(|d| d.to_string()),
+            payment_fee_percent: w.payment_fee_percent.to_string(),
+            payment_fee_fixed: w.payment_fee_fixed.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionView {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub workspace_name: String,
+    pub provider: String,
+    pub provider_label: String,
+    pub display_name: String,
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    pub base_url: Option<String>,
+    pub schedule: String,
+    pub enabled: bool,
+    pub status: String,
+    pub last_sync_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+impl From<Connection> for ConnectionView {
+    fn from(c: Connection) -> Self {
+        Self {
+            id: c.id.0,
+            workspace_id: c.workspace_id.0,
+            workspace_name: c.workspace_name,
+            provider: c.provider.as_str().to_string(),
+            provider_label: c.provider.spec().label.to_string(),
+            display_name: c.display_name,
+            settings: c.settings,
+            base_url: c.base_url,
+            schedule: c.schedule,
+            enabled: c.enabled,
+            status: c.status.as_str().to_string(),
+            last_sync_at: c.last_sync_at,
+            last_error: c.last_error,
+        }
+    }
+}
+
+/// A connection for the edit form: its fields plus a masked hint of the secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionDetail {
+    #[serde(flatten)]
+    pub connection: ConnectionView,
+    pub secret_hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub data_dir: String,
+    pub log_dir: String,
+    pub database: String,
+    pub schema_version: i64,
+    pub keychain: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UiState {
+    pub page: String,
+    pub sync_paused: bool,
+}
+
+/// A provider's connection form: its fields and default schedule.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderView {
+    pub provider: &'static str,
+    pub label: &'static str,
+    pub instructions: &'static str,
+    pub fields: &'static [FieldSpec],
+    pub default_schedule: &'static str,
+}
+
+impl From<Provider> for ProviderView {
+    fn from(p: Provider) -> Self {
+        let spec = p.spec();
+        Self {
+            provider: p.as_str(),
+            label: spec.label,
+            instructions: spec.instructions,
+            fields: spec.fields,
+            default_schedule: crate::settings::default_schedule(p),
+        }
+    }
+}

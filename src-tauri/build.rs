@@ -1,0 +1,29 @@
+//! Generates the Tauri context and one allow/deny permission per app command, so
+//! `capabilities/` can grant exactly the commands the window uses.
+
+/// Every `#[tauri::command]` in `app/commands.rs`; keep in step with `app::register`.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "list_workspaces",
+    "create_workspace",
+    "update_workspace",
+    "set_active_workspace",
+    "list_providers",
+    "list_connections",
+    "get_connection",
+    "add_connection",
+    "update_connection",
+    "set_connection_enabled",
+    "remove_connection",
+    "get_ui_state",
+    "set_ui_page",
+    "set_sync_paused",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build failed");
+}

@@ -1,0 +1,266 @@
+//! `pulseboard connect|connections|disconnect`.
+
+use super::{print_json, table, CliError, CliResult};
+use crate::domain::provider::{BTreeMapSecret, SecretFields};
+use crate::domain::{ConnectionId, ConnectionInput, Provider};
+use crate::service::Core;
+use clap::{Args, Subcommand};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Secret fields are read from standard input as a JSON object, e.g.\n  \
+    echo '{\"access_token\":\"shpat_…\"}' | pulseboard connect shopify --workspace Acme --shop acme.myshopify.com"
+)]
+pub struct ConnectArgs {
+    #[command(subcommand)]
+    provider: ProviderArgs,
+}
+
+#[derive(Debug, Args)]
+struct Common {
+    /// The workspace the connection belongs to.
+    #[arg(long, value_name = "W")]
+    workspace: String,
+    /// Replace the scheme and host of the vendor's URLs (a proxy or a local fake).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Cron expression for syncing (default depends on the provider).
+    #[arg(long, value_name = "CRON")]
+    schedule: Option<String>,
+    /// A name to show instead of the default.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ProviderArgs {
+    /// Shopify store; stdin: {"access_token"}.
+    #[command(name = "shopify")]
+    Shopify {
+        /// The store's domain, NAME.myshopify.com.
+        #[arg(long)]
+        shop: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Meta ad account; stdin: {"access_token"}.
+    #[command(name = "meta_ads")]
+    MetaAds {
+        /// The ad account id, act_N.
+        #[arg(long)]
+        ad_account: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Google Ads customer; stdin: {"client_id","client_secret","refresh_token","developer_token"}.
+    #[command(name = "google_ads")]
+    GoogleAds {
+        /// Customer id (hyphens allowed).
+        #[arg(long)]
+        customer_id: String,
+        /// Manager account id, when access goes through one.
+        #[arg(long)]
+        login_customer_id: Option<String>,
+        /// OAuth token endpoint, when not Google's own.
+        #[arg(long)]
+        token_url: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Shiprocket API user; stdin: {"password"}.
+    #[command(name = "shiprocket")]
+    Shiprocket {
+        /// The API user's e-mail.
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Copper CRM; stdin: {"api_key"}.
+    #[command(name = "copper")]
+    Copper {
+        /// E-mail of the API key's owner.
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// JustCall; stdin: {"api_key","api_secret"}.
+    #[command(name = "justcall")]
+    Justcall {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// The built-in demo business; stdin: {} or nothing.
+    #[command(name = "demo")]
+    Demo {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+impl ProviderArgs {
+    fn split(self) -> (Provider, BTreeMap<String, String>, Common) {
+        let mut s = BTreeMap::new();
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                s.insert(k.to_string(), v);
+            }
+        };
+        let (provider, common) = match self {
+            Self::Shopify { shop, common } => {
+                put("shop", Some(shop));
+                (Provider::Shopify, common)
+            }
+            Self::MetaAds { ad_account, common } => {
+                put("ad_account", Some(ad_account));
+                (Provider::MetaAds, common)
+            }
+            Self::GoogleAds {
+                customer_id,
+                login_customer_id,
+                token_url,
+                common,
+            } => {
+                put("customer_id", Some(customer_id));
+                put("login_customer_id", login_customer_id);
+                put("token_url", token_url);
+                (Provider::GoogleAds, common)
+            }
+            Self::Shiprocket { email, common } => {
+                put("email", Some(email));
+                (Provider::Shiprocket, common)
+            }
+            Self::Copper { email, common } => {
+                put("email", Some(email));
+                (Provider::Copper, common)
+            }
+            Self::Justcall { common } => (Provider::Justcall, common),
+            Self::Demo { common } => (Provider::Demo, common),
+        };
+        (provider, s, common)
+    }
+}
+
+fn read_secrets(provider: Provider) -> Result<SecretFields, CliError> {
+    let fields: Vec<&str> = provider.spec().secret_fields().map(|f| f.key).collect();
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        if fields.is_empty() {
+            return Ok(SecretFields::default());
+        }
+        eprintln!(
+            "Paste the secret fields as a JSON object ({}), then press Ctrl-D:",
+            fields.join(", ")
+        );
+    }
+    let mut text = String::new();
+    stdin.lock().read_to_string(&mut text).map_err(|e| {
+        CliError::Usage(format!(
+            "cannot read the secret fields from standard input: {e}"
+        ))
+    })?;
+    if text.trim().is_empty() && !fields.is_empty() {
+        return Err(CliError::Usage(format!(
+            "expected the secret fields on standard input as a JSON object with {}",
+            fields.join(", ")
+        )));
+    }
+    Ok(SecretFields::from_json(&text)?)
+}
+
+pub fn connect(core: &mut Core, args: ConnectArgs) -> CliResult {
+    let (provider, settings, common) = args.provider.split();
+    // Look the workspace up before reading stdin, so a typo fails fast.
+    let ws = core.workspace_by_name(&common.workspace)?;
+    let secrets = read_secrets(provider)?;
+    let input = ConnectionInput {
+        display_name: common.name,
+        settings,
+        secrets: BTreeMapSecret(secrets.0),
+        base_url: common.base_url,
+        schedule: common.schedule,
+    };
+    let c = core.connect(ws.id, provider, &input)?;
+    println!(
+        "Connected {} as id {} ('{}') in workspace '{}', syncing on '{}'.",
+        c.provider, c.id, c.display_name, c.workspace_name, c.schedule
+    );
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Only this workspace's connections.
+    #[arg(long, value_name = "W")]
+    workspace: Option<String>,
+}
+
+pub fn list(core: &Core, args: ListArgs) -> CliResult {
+    let ws = args
+        .workspace
+        .as_deref()
+        .map(|w| core.workspace_by_name(w))
+        .transpose()?;
+    let list = core.connections(ws.map(|w| w.id))?;
+    if args.json {
+        return print_json(&list);
+    }
+    if list.is_empty() {
+        println!("No connections yet. Add one with `pulseboard connect PROVIDER --workspace W`.");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.to_string(),
+                c.workspace_name.clone(),
+                c.provider.to_string(),
+                c.display_name.clone(),
+                if c.enabled { "yes".into() } else { "no".into() },
+                c.status.as_str().to_string(),
+                c.schedule.clone(),
+                c.last_sync_at.clone().unwrap_or_else(|| "never".into()),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table::render(
+            &[
+                "id",
+                "workspace",
+                "provider",
+                "name",
+                "enabled",
+                "status",
+                "schedule",
+                "last sync"
+            ],
+            &rows
+        )
+    );
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct DisconnectArgs {
+    /// The connection's id, from `pulseboard connections`.
+    id: i64,
+}
+
+pub fn disconnect(core: &mut Core, args: DisconnectArgs) -> CliResult {
+    let c = core.connection(ConnectionId(args.id))?;
+    core.disconnect(c.id)?;
+    println!(
+        "Removed connection {} ('{}') and its stored credentials.",
+        c.id, c.display_name
+    );
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! The headless commands, in the same binary as the app. Exit codes: 0 ok,
+//! 1 failed, 2 bad usage; errors are one line on stderr. Secrets are read as JSON
+//! from standard input, never from argv.
+
+mod connections;
+mod table;
+mod workspace;
+
+use crate::domain::InvalidInput;
+use crate::secrets::Keychain;
+use crate::service::{Core, ServiceError};
+use crate::settings::Paths;
+use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pulseboard",
+    version,
+    about = "Local-first business metrics. Without a command, opens the desktop app.",
+    after_help = "Data lives in the OS app-data folder, or in $PULSEBOARD_DATA_DIR when set."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add, edit or list workspaces (one per business).
+    #[command(subcommand)]
+    Workspace(workspace::WorkspaceCommand),
+    /// Add a connection to a provider; secret fields are read as JSON from stdin.
+    Connect(connections::ConnectArgs),
+    /// List connections with their ids.
+    Connections(connections::ListArgs),
+    /// Remove a connection and its keychain entry.
+    Disconnect(connections::DisconnectArgs),
+}
+
+/// Why a command failed, and so which exit code it ends with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The arguments or input were wrong: exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The command could not be carried out: exit code 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<ServiceError> for CliError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(i) => i.into(),
+            other => CliError::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<InvalidInput> for CliError {
+    fn from(e: InvalidInput) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
+pub type CliResult = Result<(), CliError>;
+
+/// Parse `args` and run; returns the exit code.
+pub fn main<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            return code;
+        }
+    };
+    let Some(command) = cli.command else {
+        return crate::app::run_desktop();
+    };
+    match dispatch(command) {
+        Ok(()) => 0,
+        Err(CliError::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            2
+        }
+        Err(CliError::Failed(msg)) => {
+            eprintln!("error: {msg}");
+            1
+        }
+    }
+}
+
+fn dispatch(command: Command) -> CliResult {
+    let paths = Paths::from_env().map_err(|e| CliError::Failed(e.to_string()))?;
+    let _log_guard = paths
+        .ensure()
+        .ok()
+        .and_then(|()| crate::telemetry::init(&paths.log_dir));
+    let mut core = Core::open(paths, Arc::new(Keychain::default()))?;
+    match command {
+        Command::Workspace(cmd) => workspace::run(&mut core, cmd),
+        Command::Connect(args) => connections::connect(&mut core, args),
+        Command::Connections(args) => connections::list(&core, args),
+        Command::Disconnect(args) => connections::disconnect(&mut core, args),
+    }
+}
+
+/// Print `value` as pretty JSON on stdout.
+fn print_json(value: &impl serde::Serialize) -> CliResult {
+    let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Failed(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}

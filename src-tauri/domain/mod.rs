@@ -1,0 +1,136 @@
+//! Plain types shared by every layer: ids, providers and their fields, workspaces,
+//! connections. No IO happens here; validation is pure so it is table-tested.
+
+pub mod provider;
+pub mod workspace;
+
+pub use provider::{
+    ConnectionInput, FieldKind, FieldSpec, Provider, ProviderSpec, ValidConnection,
+};
+pub use workspace::{WorkspaceInput, WorkspacePatch};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Row id of a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(transparent)]
+pub struct WorkspaceId(pub i64);
+
+/// Row id of a connection; also what `pulseboard disconnect ID` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(transparent)]
+pub struct ConnectionId(pub i64);
+
+impl fmt::Display for WorkspaceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for ConnectionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Input that a person typed and that we refuse, with the field it concerns.
+/// The message says what is wrong and what a valid value looks like.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("{field}: {message}")]
+pub struct InvalidInput {
+    pub field: String,
+    pub message: String,
+}
+
+impl InvalidInput {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Where a connection stands, as shown on the Connections page and in the tray.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    /// Added, never synced.
+    New,
+    /// Last run succeeded.
+    Ok,
+    /// Last run failed for a reason other than credentials; retried on schedule.
+    Error,
+    /// Credentials are wrong or revoked: skipped until they change.
+    NeedsAttention,
+}
+
+impl ConnectionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::NeedsAttention => "needs_attention",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "new" => Self::New,
+            "ok" => Self::Ok,
+            "error" => Self::Error,
+            "needs_attention" => Self::NeedsAttention,
+            _ => return None,
+        })
+    }
+}
+
+/// A workspace as stored: one business with its own zone, currency and cost settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workspace {
+    pub id: WorkspaceId,
+    pub name: String,
+    pub timezone: String,
+    pub currency: String,
+    /// The workspace the UI shows; exactly one is active once any exists.
+    pub active: bool,
+    /// Unset means "no estimate": lines without a cost count 0 and are listed as missing.
+    pub default_cogs_percent: Option<rust_decimal::Decimal>,
+    pub payment_fee_percent: rust_decimal::Decimal,
+    pub payment_fee_fixed: rust_decimal::Decimal,
+    pub created_at: String,
+}
+
+/// A recurring expense, spread evenly over the days of each month it applies to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecurringExpense {
+    pub id: i64,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub monthly_amount: rust_decimal::Decimal,
+    /// First month it applies to, `YYYY-MM`.
+    pub start_month: String,
+    /// Last month it applies to, `YYYY-MM`; open-ended when `None`.
+    pub end_month: Option<String>,
+}
+
+/// A connection as stored. Never holds a secret: those live in the keychain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Connection {
+    pub id: ConnectionId,
+    pub workspace_id: WorkspaceId,
+    pub workspace_name: String,
+    pub provider: Provider,
+    pub display_name: String,
+    /// Non-secret settings, keyed by the provider's field keys.
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    pub base_url: Option<String>,
+    pub schedule: String,
+    pub enabled: bool,
+    pub status: ConnectionStatus,
+    pub last_sync_at: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+}

@@ -1,0 +1,346 @@
+//! The use cases the CLI and the app share: managing workspaces and connections.
+//! Each one validates (pure, in `domain`), then writes the store and the keychain
+//! as one step: the keychain call runs inside the store's transaction, so when
+//! either fails neither keeps anything.
+
+use crate::domain::provider::{self, SecretFields, SecretsRequired};
+use crate::domain::workspace::WorkspacePatch;
+use crate::domain::{
+    Connection, ConnectionId, ConnectionInput, InvalidInput, Provider, Workspace, WorkspaceId,
+    WorkspaceInput,
+};
+use crate::secrets::{SecretError, SecretKey, SecretStore};
+use crate::settings::{self, Paths, PathsError};
+use crate::store::{NewConnection, Store, StoreError};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Invalid(#[from] InvalidInput),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(transparent)]
+    Paths(#[from] PathsError),
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// An open data dir: the store plus the keychain.
+pub struct Core {
+    store: Store,
+    secrets: Arc<dyn SecretStore>,
+    paths: Paths,
+    install_id: String,
+}
+
+impl Core {
+    /// Create the folders if needed and open the database.
+    pub fn open(paths: Paths, secrets: Arc<dyn SecretStore>) -> Result<Self> {
+        paths.ensure()?;
+        let store = Store::open(&paths.db_path())?;
+        let install_id = store.install_id()?;
+        Ok(Self {
+            store,
+            secrets,
+            paths,
+            install_id,
+        })
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    pub fn secrets(&self) -> &dyn SecretStore {
+        self.secrets.as_ref()
+    }
+
+    pub fn secret_key(&self, id: ConnectionId) -> SecretKey {
+        SecretKey::connection(&self.install_id, id)
+    }
+
+    // ---- workspaces -------------------------------------------------------
+
+    pub fn workspaces(&self) -> Result<Vec<Workspace>> {
+        Ok(self.store.workspaces()?)
+    }
+
+    /// Add a workspace; the zone defaults to this computer's, the currency to
+    /// [`settings::FALLBACK_CURRENCY`].
+    pub fn add_workspace(&mut self, input: &WorkspaceInput) -> Result<Workspace> {
+        let patch = WorkspacePatch::from_input(input, true)?;
+        let name = patch.name.clone().expect("required above");
+        let timezone = patch.timezone.clone().unwrap_or_else(local_timezone);
+        let currency = patch
+            .currency
+            .clone()
+            .unwrap_or_else(|| settings::FALLBACK_CURRENCY.to_string());
+        let ws = self.store.create_workspace(&crate::store::NewWorkspace {
+            name: &name,
+            timezone: &timezone,
+            currency: &currency,
+            default_cogs_percent: patch.default_cogs_percent.flatten(),
+            payment_fee_percent: patch.payment_fee_percent.unwrap_or_default(),
+            payment_fee_fixed: patch.payment_fee_fixed.unwrap_or_default(),
+        })?;
+        tracing::info!(workspace = %ws.id, "workspace added");
+        Ok(ws)
+    }
+
+    /// Change the given fields of a workspace (an empty field keeps its value).
+    pub fn edit_workspace(&mut self, id: WorkspaceId, input: &WorkspaceInput) -> Result<Workspace> {
+        let patch = WorkspacePatch::from_input(input, false)?;
+        let ws = self.store.update_workspace(id, &patch)?;
+        tracing::info!(workspace = %ws.id, "workspace edited");
+        Ok(ws)
+    }
+
+    pub fn workspace_by_name(&self, name: &str) -> Result<Workspace> {
+        Ok(self.store.workspace_by_name(name)?)
+    }
+
+    pub fn set_active_workspace(&mut self, id: WorkspaceId) -> Result<()> {
+        Ok(self.store.set_active_workspace(id)?)
+    }
+
+    // ---- connections ------------------------------------------------------
+
+    pub fn connections(&self, workspace: Option<WorkspaceId>) -> Result<Vec<Connection>> {
+        Ok(self.store.connections(workspace)?)
+    }
+
+    pub fn connection(&self, id: ConnectionId) -> Result<Connection> {
+        Ok(self.store.connection(id)?)
+    }
+
+    /// Add a connection and put its secret in the keychain, or do neither.
+    pub fn connect(
+        &mut self,
+        workspace: WorkspaceId,
+        provider: Provider,
+        input: &ConnectionInput,
+    ) -> Result<Connection> {
+        let valid = provider::validate(provider, input, SecretsRequired::All)?;
+        let new = NewConnection {
+            workspace_id: workspace,
+            provider,
+            display_name: valid
+                .display_name
+                .clone()
+                .unwrap_or_else(|| default_display_name(provider, &valid.settings)),
+            settings: valid.settings.clone(),
+            base_url: valid.base_url.clone(),
+            schedule: valid
+                .schedule
+                .clone()
+                .unwrap_or_else(|| settings::default_schedule(provider).to_string()),
+        };
+        let secrets = self.secrets.clone();
+        let install_id = self.install_id.clone();
+        let needs_secret = provider.spec().secret_fields().next().is_some();
+        let id = self.store.insert_connection(&new, |id| -> Result<()> {
+            if needs_secret {
+                secrets.put(&SecretKey::connection(&install_id, id), &valid.secrets)?;
+            }
+            Ok(())
+        })?;
+        tracing::info!(connection = %id, %provider, "connection added");
+        self.connection(id)
+    }
+
+    /// Edit a connection. Secret fields left empty keep what the keychain holds.
+    pub fn update_connection(
+        &mut self,
+        id: ConnectionId,
+        input: &ConnectionInput,
+    ) -> Result<Connection> {
+        let old = self.store.connection(id)?;
+        let valid = provider::validate(old.provider, input, SecretsRequired::KeepMissing)?;
+        let credentials_changed = !valid.secrets.is_empty() || valid.settings != old.settings;
+        let display_name = valid
+            .display_name
+            .clone()
+            .unwrap_or_else(|| default_display_name(old.provider, &valid.settings));
+        let schedule = valid
+            .schedule
+            .clone()
+            .unwrap_or_else(|| old.schedule.clone());
+        let key = self.secret_key(id);
+        let secrets = self.secrets.clone();
+        self.store.update_connection(
+            id,
+            &display_name,
+            &valid.settings,
+            valid.base_url.as_deref(),
+            &schedule,
+            credentials_changed,
+            || -> Result<()> {
+                if !valid.secrets.is_empty() {
+                    let mut merged = secrets.get(&key)?.unwrap_or_default();
+                    merged.0.extend(valid.secrets.0.clone());
+                    secrets.put(&key, &merged)?;
+                }
+                Ok(())
+            },
+        )?;
+        tracing::info!(connection = %id, "connection edited");
+        self.connection(id)
+    }
+
+    pub fn set_connection_enabled(
+        &mut self,
+        id: ConnectionId,
+        enabled: bool,
+    ) -> Result<Connection> {
+        self.store.set_connection_enabled(id, enabled)?;
+        tracing::info!(connection = %id, enabled, "connection toggled");
+        self.connection(id)
+    }
+
+    /// Remove a connection, its runs and cursors, and its keychain entry.
+    pub fn disconnect(&mut self, id: ConnectionId) -> Result<()> {
+        let provider = self.store.connection(id)?.provider;
+        let key = self.secret_key(id);
+        let secrets = self.secrets.clone();
+        let has_secret = provider.spec().secret_fields().next().is_some();
+        self.store.delete_connection(id, || -> Result<()> {
+            if has_secret {
+                secrets.delete(&key)?;
+            }
+            Ok(())
+        })?;
+        tracing::info!(connection = %id, "connection removed");
+        Ok(())
+    }
+
+    /// The stored secret fields of a connection (for connectors, never for the UI).
+    pub fn connection_secrets(&self, id: ConnectionId) -> Result<Option<SecretFields>> {
+        Ok(self.secrets.get(&self.secret_key(id))?)
+    }
+
+    /// `••••1a2b` for the edit form, or `None` when nothing is stored.
+    pub fn secret_hint(&self, id: ConnectionId) -> Result<Option<String>> {
+        Ok(self.connection_secrets(id)?.and_then(|s| s.hint()))
+    }
+}
+
+/// This computer's IANA zone, or UTC when it cannot be told.
+pub fn local_timezone() -> String {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|tz| crate::domain::workspace::validate_timezone(&tz).ok())
+        .unwrap_or_else(|| "UTC".to_string())
+}
+
+fn default_display_name(
+    provider: Provider,
+    settings: &serde_json::Map<String, serde_json::Value>,
+) -> String {
+    let label = provider.spec().label;
+    let first = provider
+        .spec()
+        .setting_fields()
+        .find_map(|f| settings.get(f.key).and_then(|v| v.as_str()));
+    match first {
+        Some(v) => format!("{label} · {v}"),
+        None => label.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::provider::BTreeMapSecret;
+    use crate::secrets::MemorySecrets;
+
+    fn core(secrets: Arc<MemorySecrets>) -> (tempfile::TempDir, Core) {
+        let dir = tempfile::tempdir().unwrap();
+        let core = Core::open(Paths::under(dir.path().join("data")), secrets).unwrap();
+        (dir, core)
+    }
+
+    fn shopify(token: &str) -> ConnectionInput {
+        ConnectionInput {
+            settings: [("shop".to_string(), "a.myshopify.com".to_string())].into(),
+            secrets: BTreeMapSecret([("access_token".to_string(), token.to_string())].into()),
+            ..Default::default()
+        }
+    }
+
+    fn ws(core: &mut Core) -> WorkspaceId {
+        core.add_workspace(&WorkspaceInput {
+            name: "Acme".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .id
+    }
+
+    #[test]
+    fn connect_edit_disconnect_keeps_the_keychain_in_step() {
+        let secrets = Arc::new(MemorySecrets::default());
+        let (_d, mut core) = core(secrets.clone());
+        let ws = ws(&mut core);
+        let c = core
+            .connect(ws, Provider::Shopify, &shopify("shpat_first_token_0001"))
+            .unwrap();
+        assert_eq!(c.display_name, "Shopify · a.myshopify.com");
+        assert_eq!(c.schedule, "0 * * * *");
+        assert_eq!(secrets.len(), 1);
+        assert_eq!(core.secret_hint(c.id).unwrap().as_deref(), Some("••••0001"));
+
+        // Editing without secrets keeps the stored token.
+        let mut edit = shopify("");
+        edit.display_name = Some("Main shop".into());
+        core.update_connection(c.id, &edit).unwrap();
+        assert_eq!(core.secret_hint(c.id).unwrap().as_deref(), Some("••••0001"));
+        core.update_connection(c.id, &shopify("shpat_second_token_0002"))
+            .unwrap();
+        assert_eq!(core.secret_hint(c.id).unwrap().as_deref(), Some("••••0002"));
+
+        core.disconnect(c.id).unwrap();
+        assert!(secrets.is_empty());
+        assert!(core.connections(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn no_keychain_means_no_row_and_a_clear_error() {
+        let secrets = Arc::new(MemorySecrets::unavailable());
+        let (_d, mut core) = core(secrets);
+        let ws = ws(&mut core);
+        let err = core
+            .connect(ws, Provider::Shopify, &shopify("shpat_x"))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("keychain is not available"),
+            "{err}"
+        );
+        assert!(core.connections(None).unwrap().is_empty());
+        // The demo needs no secret and so no keychain.
+        core.connect(ws, Provider::Demo, &ConnectionInput::default())
+            .unwrap();
+    }
+
+    #[test]
+    fn unknown_workspace_is_refused() {
+        let (_d, mut core) = core(Arc::new(MemorySecrets::default()));
+        let err = core
+            .connect(WorkspaceId(42), Provider::Demo, &ConnectionInput::default())
+            .unwrap_err();
+        assert!(
+            matches!(err, ServiceError::Store(StoreError::WorkspaceNotFound(_))),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! The only module with SQL. One SQLite file, opened in WAL mode with foreign keys
+//! and a busy timeout; append-only numbered migrations run at open. Public methods
+//! that write open their own transaction.
+
+mod connections;
+mod expenses;
+mod workspaces;
+
+pub use connections::NewConnection;
+pub use workspaces::NewWorkspace;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Migrations in order; the index + 1 is the schema version they bring the file to.
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_recurring_expenses.sql"),
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a writer waits for another process (GUI and CLI share the file).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}; check that the folder is readable and writable, or set PULSEBOARD_DATA_DIR to another folder")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("the database {path} was written by a newer Pulseboard (schema {found}, this version knows {supported}); update Pulseboard")]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("no workspace named '{0}'; `pulseboard workspace list` shows them")]
+    WorkspaceNotFound(String),
+    #[error("a workspace named '{0}' already exists")]
+    WorkspaceExists(String),
+    #[error("no connection with id {0}; `pulseboard connections` lists them")]
+    ConnectionNotFound(i64),
+    #[error("no recurring expense with id {0}")]
+    ExpenseNotFound(i64),
+    #[error("the database holds a value this version cannot read: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `path` and bring it to [`SCHEMA_VERSION`].
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_at(path, SCHEMA_VERSION)
+    }
+
+    /// Open and migrate only up to `version`. For tests of upgrades from older files.
+    #[doc(hidden)]
+    pub fn open_at(path: &Path, version: i64) -> Result<Self> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // journal_mode answers with a row, so it is read rather than executed.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(%mode, "SQLite refused WAL mode");
+        }
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(open_err)?;
+        let mut store = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    fn migrate(&mut self, target: i64) -> Result<()> {
+        // IMMEDIATE takes the write lock first, so two processes opening a fresh
+        // file at once cannot both apply the same migration.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: self.path.clone(),
+                found: current,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate() {
+            let version = i as i64 + 1;
+            if version <= current || version > target {
+                continue;
+            }
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+            tracing::info!(version, "applied database migration");
+        }
+        let has_id: Option<String> = tx
+            .query_row(
+                "SELECT value FROM app_meta WHERE key = 'install_id'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if has_id.is_none() {
+            tx.execute(
+                "INSERT INTO app_meta (key, value) VALUES ('install_id', ?1)",
+                [uuid::Uuid::new_v4().to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A random id of this data dir, so two data dirs on one computer never share
+    /// keychain entries.
+    pub fn install_id(&self) -> Result<String> {
+        self.meta("install_id")?
+            .ok_or_else(|| StoreError::Corrupt("install_id is missing".into()))
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM app_meta WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO app_meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Names of the tables, for tests of the schema.
+    #[doc(hidden)]
+    pub fn table_names(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
+        let names = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(names)
+    }
+}
+
+fn parse_decimal(column: &str, raw: &str) -> Result<rust_decimal::Decimal> {
+    raw.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{column} = '{raw}' is not a decimal")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_file_gets_every_table_and_the_latest_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let tables = store.table_names().unwrap();
+        for t in [
+            "app_meta",
+            "connections",
+            "recurring_expenses",
+            "stream_cursors",
+            "sync_runs",
+            "workspaces",
+        ] {
+            assert!(
+                tables.contains(&t.to_string()),
+                "{t} missing from {tables:?}"
+            );
+        }
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = store
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn reopening_keeps_the_install_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = Store::open(&dir.path().join("db"))
+            .unwrap()
+            .install_id()
+            .unwrap();
+        let again = Store::open(&dir.path().join("db"))
+            .unwrap()
+            .install_id()
+            .unwrap();
+        assert_eq!(id, again);
+    }
+
+    #[test]
+    fn a_newer_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let store = Store::open(&path).unwrap();
+            store
+                .conn
+                .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::NewerSchema { .. }), "{err}");
+    }
+}

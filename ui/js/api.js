@@ -1,0 +1,40 @@
+// The one module that talks to the Rust side. Pages call these functions and
+// never touch window.__TAURI__ themselves.
+
+const tauri = window.__TAURI__;
+
+/** An error from a command: { code, message, field? }. */
+export class CommandError extends Error {
+  constructor({ code = "unknown", message = "Something went wrong.", field = null } = {}) {
+    super(message);
+    this.code = code;
+    this.field = field;
+  }
+}
+
+async function call(cmd, args = {}) {
+  if (!tauri?.core) throw new CommandError({ code: "no_backend", message: "Pulseboard's window is not connected to the app." });
+  try {
+    return await tauri.core.invoke(cmd, args);
+  } catch (e) {
+    throw new CommandError(typeof e === "object" && e ? e : { message: String(e) });
+  }
+}
+
+export const api = {
+  appInfo: () => call("app_info"),
+  workspaces: () => call("list_workspaces"),
+  createWorkspace: (input) => call("create_workspace", { input }),
+  updateWorkspace: (id, input) => call("update_workspace", { id, input }),
+  setActiveWorkspace: (id) => call("set_active_workspace", { id }),
+  providers: () => call("list_providers"),
+  connections: (workspaceId) => call("list_connections", { workspaceId }),
+  connection: (id) => call("get_connection", { id }),
+  addConnection: (workspaceId, provider, input) => call("add_connection", { workspaceId, provider, input }),
+  updateConnection: (id, input) => call("update_connection", { id, input }),
+  setConnectionEnabled: (id, enabled) => call("set_connection_enabled", { id, enabled }),
+  removeConnection: (id) => call("remove_connection", { id }),
+  uiState: () => call("get_ui_state"),
+  setPage: (page) => call("set_ui_page", { page }),
+  setSyncPaused: (paused) => call("set_sync_paused", { paused }),
+};

@@ -1,0 +1,82 @@
+// The shell: navigation between pages, the workspace switcher, first launch.
+
+import { api } from "./api.js";
+import { h, toast } from "./dom.js";
+import * as dashboard from "./pages/dashboard.js";
+import * as connections from "./pages/connections.js";
+import * as goals from "./pages/goals.js";
+import * as costs from "./pages/costs.js";
+import * as historyPage from "./pages/history.js";
+import * as settings from "./pages/settings.js";
+import * as welcome from "./pages/welcome.js";
+
+const pages = { dashboard, connections, goals, costs, history: historyPage, settings };
+
+export const app = {
+  workspaces: [],
+  get workspace() { return this.workspaces.find((w) => w.active) ?? null; },
+  async reloadWorkspaces() {
+    this.workspaces = await api.workspaces();
+    renderSwitcher();
+  },
+  go(page) { location.hash = page; },
+};
+
+function renderSwitcher() {
+  const select = document.getElementById("workspace-select");
+  select.replaceChildren(
+    ...app.workspaces.map((w) => h("option", { value: w.id, selected: w.active }, w.name)),
+    h("option", { value: "new" }, "New workspace…"),
+  );
+  select.disabled = app.workspaces.length === 0;
+}
+
+async function show(page) {
+  const main = document.getElementById("page");
+  if (!app.workspace) {
+    main.replaceChildren(await welcome.render(app));
+    highlight(null);
+    return;
+  }
+  const module = pages[page] ?? pages.dashboard;
+  const name = pages[page] ? page : "dashboard";
+  highlight(name);
+  try {
+    main.replaceChildren(await module.render(app));
+  } catch (e) {
+    main.replaceChildren(h("div", { class: "panel form-error", role: "alert" }, e.message));
+  }
+  api.setPage(name).catch(() => {});
+}
+
+function highlight(page) {
+  document.querySelectorAll("#nav a").forEach((a) => {
+    if (a.dataset.page === page) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  });
+}
+
+async function start() {
+  document.getElementById("workspace-select").addEventListener("change", async (e) => {
+    if (e.target.value === "new") {
+      app.go("settings");
+      settings.startNewWorkspace();
+      await show("settings");
+      renderSwitcher();
+      return;
+    }
+    await api.setActiveWorkspace(Number(e.target.value));
+    await app.reloadWorkspaces();
+    toast(`Switched to ${app.workspace.name}`);
+    await show(location.hash.slice(1));
+  });
+  window.addEventListener("hashchange", () => show(location.hash.slice(1)));
+  const [ui] = await Promise.all([api.uiState(), app.reloadWorkspaces()]);
+  document.getElementById("sync-state").textContent = ui.sync_paused ? "Sync paused" : "";
+  if (!location.hash) history.replaceState(null, "", `#${ui.page}`);
+  await show(location.hash.slice(1));
+}
+
+start().catch((e) => {
+  document.getElementById("page").replaceChildren(h("div", { class: "panel form-error", role: "alert" }, e.message));
+});

@@ -1,0 +1,146 @@
+// Connections: list, add, edit, enable/disable and remove the workspace's accounts.
+
+import { api } from "../api.js";
+import { h, emptyState, showFormError, clearFormErrors, toast } from "../dom.js";
+
+const STATUS_TEXT = { new: "Not synced yet", ok: "OK", error: "Last sync failed", needs_attention: "Needs attention" };
+
+let providersCache = null;
+async function providers() {
+  providersCache ??= await api.providers();
+  return providersCache;
+}
+
+export async function render(app) {
+  const section = h("section", {});
+  const body = h("div", { id: "connections-body" });
+  const addButton = h("button", { class: "primary", id: "add-connection", onclick: () => openForm(null) }, "Add connection");
+  section.append(
+    h("div", { style: "display:flex;justify-content:space-between;align-items:center" },
+      h("div", {}, h("h1", {}, "Connections"), h("p", { class: "lead" }, `Accounts that feed ${app.workspace.name}. Credentials are kept in your system keychain, never in Pulseboard's files.`)),
+      addButton),
+    body,
+  );
+
+  async function refresh() {
+    const list = await api.connections(app.workspace.id);
+    if (list.length === 0) {
+      body.replaceChildren(emptyState("No connections yet", "Connect Shopify, Meta Ads, Google Ads, Shiprocket, Copper or JustCall.",
+        h("button", { class: "primary", onclick: () => openForm(null) }, "Add your first connection")));
+      return;
+    }
+    body.replaceChildren(h("div", { class: "panel" }, h("table", { id: "connections-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Connection"), h("th", {}, "Status"), h("th", {}, "Schedule"), h("th", {}, "Last sync"), h("th", {}, "Enabled"), h("th", {}, ""))),
+      h("tbody", {}, ...list.map(rowFor)),
+    )));
+  }
+
+  function rowFor(c) {
+    const toggle = h("input", { type: "checkbox", checked: c.enabled, "aria-label": `Enable ${c.display_name}` });
+    toggle.addEventListener("change", async () => {
+      try { await api.setConnectionEnabled(c.id, toggle.checked); toast(`${c.display_name} ${toggle.checked ? "enabled" : "disabled"}`); }
+      catch (e) { toggle.checked = !toggle.checked; toast(e.message); }
+    });
+    const remove = h("button", { class: "danger", "data-action": "remove" }, "Remove");
+    remove.addEventListener("click", async () => {
+      if (remove.dataset.confirm !== "1") {
+        remove.dataset.confirm = "1";
+        remove.textContent = "Confirm remove";
+        return;
+      }
+      try { await api.removeConnection(c.id); toast(`Removed ${c.display_name}`); await refresh(); }
+      catch (e) { toast(e.message); }
+    });
+    return h("tr", { "data-connection-id": c.id },
+      h("td", {}, h("div", { class: "conn-name" }, c.display_name), h("div", { class: "muted" }, c.provider_label),
+        c.last_error ? h("div", { class: "warning" }, c.last_error) : null),
+      h("td", {}, h("span", { class: `badge ${c.status}` }, STATUS_TEXT[c.status] ?? c.status)),
+      h("td", {}, h("code", {}, c.schedule)),
+      h("td", {}, c.last_sync_at ? new Date(c.last_sync_at).toLocaleString() : h("span", { class: "muted" }, "never")),
+      h("td", {}, toggle),
+      h("td", { class: "num" }, h("button", { "data-action": "edit", onclick: () => openForm(c.id) }, "Edit"), " ", remove),
+    );
+  }
+
+  async function openForm(id) {
+    const specs = await providers();
+    const detail = id ? await api.connection(id) : null;
+    body.replaceChildren(await connectionForm({ app, specs, detail, done: async (msg) => { if (msg) toast(msg); addButton.hidden = false; await refresh(); } }));
+    addButton.hidden = true;
+  }
+
+  await refresh();
+  return section;
+}
+
+async function connectionForm({ app, specs, detail, done }) {
+  const editing = Boolean(detail);
+  const panel = h("div", { class: "panel" });
+  const form = h("form", { class: "grid", id: "connection-form", novalidate: true });
+  const providerSelect = h("select", { id: "provider", name: "provider", disabled: editing },
+    ...specs.map((s) => h("option", { value: s.provider, selected: detail?.provider === s.provider }, s.label)));
+  const fieldsBox = h("div", { style: "display:contents" });
+
+  function renderFields() {
+    const spec = specs.find((s) => s.provider === providerSelect.value);
+    const rows = [h("div", { class: "help", style: "grid-column:1/3;margin:0" }, spec.instructions)];
+    for (const f of spec.fields) {
+      const secret = f.kind === "secret";
+      const id = `field-${f.key}`;
+      const value = secret ? "" : (detail?.settings?.[f.key] ?? "");
+      const placeholder = secret && editing
+        ? (detail.secret_hint ? `Stored (${detail.secret_hint}) — leave empty to keep` : "Not stored — enter it again")
+        : f.placeholder;
+      rows.push(
+        h("label", { for: id }, f.label, f.required ? "" : h("span", { class: "muted" }, " (optional)")),
+        h("input", { id, name: f.key, "data-kind": f.kind, type: secret ? "password" : (f.kind === "email" ? "email" : "text"),
+          value, placeholder, autocomplete: secret ? "new-password" : "off", spellcheck: "false" }),
+      );
+      if (f.help) rows.push(h("div", { class: "help" }, f.help));
+    }
+    rows.push(h("details", { style: "grid-column:1/3" },
+      h("summary", {}, "Name, schedule and address"),
+      h("div", { class: "grid", style: "display:grid;grid-template-columns:minmax(160px,220px) minmax(220px,420px);gap:10px 14px" },
+        h("label", { for: "field-display_name" }, "Display name"),
+        h("input", { id: "field-display_name", name: "display_name", value: detail?.display_name ?? "", placeholder: `${spec.label} · …` }),
+        h("label", { for: "field-schedule" }, "Sync schedule (cron)"),
+        h("input", { id: "field-schedule", name: "schedule", value: detail?.schedule ?? "", placeholder: spec.default_schedule }),
+        h("div", { class: "help" }, `Five fields: minute hour day month weekday. Default ${spec.default_schedule}.`),
+        h("label", { for: "field-base_url" }, "Base URL"),
+        h("input", { id: "field-base_url", name: "base_url", value: detail?.base_url ?? "", placeholder: "Vendor's own" }),
+        h("div", { class: "help" }, "Only to reach the vendor through a proxy: replaces the scheme and host, keeps the paths."),
+      )));
+    fieldsBox.replaceChildren(...rows);
+  }
+  providerSelect.addEventListener("change", () => { clearFormErrors(form); renderFields(); });
+  renderFields();
+
+  const save = h("button", { class: "primary", type: "submit", id: "connection-save" }, editing ? "Save changes" : "Connect");
+  const cancel = h("button", { type: "button", onclick: () => done(null) }, "Cancel");
+  form.append(h("label", { for: "provider" }, "Provider"), providerSelect, fieldsBox, h("span"), h("div", { class: "actions" }, save, cancel));
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clearFormErrors(form);
+    const input = { settings: {}, secrets: {} };
+    for (const el of form.querySelectorAll("input[name]")) {
+      if (["display_name", "schedule", "base_url"].includes(el.name)) input[el.name] = el.value;
+      else if (el.dataset.kind === "secret") input.secrets[el.name] = el.value;
+      else input.settings[el.name] = el.value;
+    }
+    save.disabled = true;
+    try {
+      const saved = editing
+        ? await api.updateConnection(detail.id, input)
+        : await api.addConnection(app.workspace.id, providerSelect.value, input);
+      await done(editing ? `Saved ${saved.display_name}` : `Connected ${saved.display_name}`);
+    } catch (err) {
+      showFormError(form, err);
+    } finally {
+      save.disabled = false;
+    }
+  });
+
+  panel.append(h("h2", { style: "margin-top:0" }, editing ? `Edit ${detail.display_name}` : "Add a connection"), form);
+  return panel;
+}

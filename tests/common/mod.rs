@@ -1,0 +1,78 @@
+//! Helpers shared by the integration tests: the built binary, throwaway data
+//! dirs, and a scan of a data dir for bytes that must not be there.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The `pulseboard` binary Cargo built for this test run.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pulseboard"))
+}
+
+/// A `pulseboard` command on `data_dir`, with no stdin unless the test gives one.
+pub fn cli(data_dir: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(bin());
+    cmd.env("PULSEBOARD_DATA_DIR", data_dir).env_remove("PULSEBOARD_LOG");
+    cmd
+}
+
+pub fn std_cli(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.env("PULSEBOARD_DATA_DIR", data_dir);
+    cmd
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    hits.push(path);
+                }
+            }
+        }
+    }
+    hits
+}
+
+/// How many files (database, WAL, logs) a scan looked at, so a test can show
+/// it scanned something.
+pub fn file_count(dir: &Path) -> usize {
+    let mut n = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// A secret unique to this test run, so a hit can only come from this test.
+pub fn unique_secret(prefix: &str) -> String {
+    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Connection ids from `pulseboard connections --json`.
+pub fn connection_ids(data_dir: &Path) -> Vec<i64> {
+    let out = std_cli(data_dir).args(["connections", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}

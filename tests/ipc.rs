@@ -1,0 +1,227 @@
+//! IPC commands through Tauri's mock runtime, with the app's real context, so the
+//! capability file's grants are what allows (or refuses) each call. Secrets go to
+//! an in-memory store here; the keychain itself is covered by tests/keychain.rs.
+
+use pulseboard::app::{self, AppState};
+use pulseboard::secrets::MemorySecrets;
+use pulseboard::service::Core;
+use pulseboard::settings::Paths;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    secrets: Arc<MemorySecrets>,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let core = Core::open(Paths::under(dir.path().join("data")), secrets.clone()).unwrap();
+    let app = app::register(mock_builder(), AppState::new(core))
+        .build(app::context())
+        .unwrap();
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Harness {
+        _dir: dir,
+        _app: app,
+        window,
+        secrets,
+    }
+}
+
+impl Harness {
+    /// Invoke `cmd` as the window's JavaScript would; Ok is the reply, Err the error value.
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        // The app's own origin on Linux and macOS, which the capability calls "local".
+        self.invoke_from("tauri://localhost", cmd, args)
+    }
+
+    fn invoke_from(&self, origin: &str, cmd: &str, args: Value) -> Result<Value, Value> {
+        tauri::test::get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: origin.parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn workspace(&self) -> i64 {
+        let ws = self.ok("create_workspace", json!({"input": {"name": "Acme", "timezone": "Asia/Kolkata", "currency": "INR"}}));
+        ws["id"].as_i64().unwrap()
+    }
+}
+
+const TOKEN: &str = "shpat_ipc_secret_value_9f8e";
+
+#[test]
+fn add_list_edit_remove_a_connection_without_leaking_the_secret() {
+    let h = harness();
+    let ws = h.workspace();
+    let added = h.ok(
+        "add_connection",
+        json!({"workspaceId": ws, "provider": "shopify",
+               "input": {"settings": {"shop": "Acme.myshopify.com"}, "secrets": {"access_token": TOKEN}}}),
+    );
+    assert_eq!(added["display_name"], "Shopify · acme.myshopify.com");
+    assert_eq!(added["status"], "new");
+    assert!(!added.to_string().contains(TOKEN));
+    assert_eq!(h.secrets.len(), 1);
+
+    let id = added["id"].as_i64().unwrap();
+    let listed = h.ok("list_connections", json!({"workspaceId": ws}));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(!listed.to_string().contains(TOKEN));
+
+    let detail = h.ok("get_connection", json!({"id": id}));
+    assert_eq!(detail["secret_hint"], "••••9f8e");
+    assert!(!detail.to_string().contains(TOKEN), "{detail}");
+
+    let edited = h.ok(
+        "update_connection",
+        json!({"id": id, "input": {"display_name": "Main shop", "settings": {"shop": "acme.myshopify.com"}, "secrets": {"access_token": ""}, "schedule": "*/20 * * * *"}}),
+    );
+    assert_eq!(edited["display_name"], "Main shop");
+    assert_eq!(edited["schedule"], "*/20 * * * *");
+    assert_eq!(h.ok("get_connection", json!({"id": id}))["secret_hint"], "••••9f8e", "an empty secret keeps the stored one");
+
+    let disabled = h.ok("set_connection_enabled", json!({"id": id, "enabled": false}));
+    assert_eq!(disabled["enabled"], false);
+
+    h.ok("remove_connection", json!({"id": id}));
+    assert!(h.secrets.is_empty());
+    assert_eq!(h.ok("list_connections", json!({"workspaceId": ws})), json!([]));
+}
+
+#[test]
+fn errors_cross_ipc_as_code_message_and_field() {
+    let h = harness();
+    let ws = h.workspace();
+    let err = h
+        .invoke(
+            "add_connection",
+            json!({"workspaceId": ws, "provider": "shopify", "input": {"settings": {"shop": "nope"}, "secrets": {"access_token": "x"}}}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert_eq!(err["field"], "shop");
+    assert!(err["message"].as_str().unwrap().contains("your-store.myshopify.com"));
+
+    let err = h
+        .invoke("add_connection", json!({"workspaceId": ws, "provider": "myspace", "input": {}}))
+        .unwrap_err();
+    assert_eq!(err["field"], "provider");
+
+    let err = h.invoke("remove_connection", json!({"id": 99})).unwrap_err();
+    assert_eq!(err["code"], "not_found");
+
+    let err = h
+        .invoke("create_workspace", json!({"input": {"name": "acme"}}))
+        .unwrap_err();
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("conflict"), Some("name")));
+
+    let err = h.invoke("set_ui_page", json!({"page": "../etc"})).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(h.secrets.is_empty());
+}
+
+#[test]
+fn workspaces_settings_and_ui_state() {
+    let h = harness();
+    let ws = h.workspace();
+    let updated = h.ok(
+        "update_workspace",
+        json!({"id": ws, "input": {"name": "", "default_cogs_percent": "40", "payment_fee_percent": "2.9", "payment_fee_fixed": "0.30"}}),
+    );
+    assert_eq!(updated["default_cogs_percent"], "40");
+    assert_eq!(updated["payment_fee_fixed"], "0.3");
+    assert_eq!(updated["name"], "Acme", "an empty name keeps the old one");
+
+    let second = h.ok("create_workspace", json!({"input": {"name": "Beta"}}));
+    h.ok("set_active_workspace", json!({"id": second["id"]}));
+    let list = h.ok("list_workspaces", json!({}));
+    let active: Vec<_> = list.as_array().unwrap().iter().filter(|w| w["active"] == true).collect();
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0]["name"], "Beta");
+
+    assert_eq!(h.ok("get_ui_state", json!({}))["page"], "dashboard");
+    h.ok("set_ui_page", json!({"page": "settings"}));
+    h.ok("set_sync_paused", json!({"paused": true}));
+    let ui = h.ok("get_ui_state", json!({}));
+    assert_eq!((ui["page"].as_str(), ui["sync_paused"].as_bool()), (Some("settings"), Some(true)));
+
+    let info = h.ok("app_info", json!({}));
+    assert!(info["data_dir"].as_str().unwrap().ends_with("data"));
+    assert!(info["log_dir"].as_str().unwrap().ends_with("logs"));
+    assert_eq!(info["schema_version"], pulseboard::store::SCHEMA_VERSION);
+
+    let providers = h.ok("list_providers", json!({}));
+    let names: Vec<_> = providers.as_array().unwrap().iter().map(|p| p["provider"].as_str().unwrap()).collect();
+    assert_eq!(names, ["shopify", "meta_ads", "google_ads", "shiprocket", "copper", "justcall", "demo"]);
+    let google = &providers[2];
+    let secret_keys: Vec<_> = google["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "secret")
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(secret_keys, ["client_id", "client_secret", "refresh_token", "developer_token"]);
+}
+
+#[test]
+fn unknown_commands_are_refused() {
+    let h = harness();
+    assert!(h.invoke("plugin:fs|read_file", json!({"path": "/etc/passwd"})).is_err());
+    assert!(h.invoke("no_such_command", json!({})).is_err());
+    // Our own commands, but from a page that is not the app's: refused.
+    let err = h.invoke_from("https://example.com", "list_workspaces", json!({})).unwrap_err();
+    assert!(err.as_str().unwrap().contains("not allowed"), "{err}");
+}
+
+/// The capability grants exactly the commands build.rs declares: none missing
+/// (the UI would fail) and none extra.
+#[test]
+fn the_capability_grants_exactly_the_declared_commands() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let build = std::fs::read_to_string(format!("{root}/src-tauri/build.rs")).unwrap();
+    let start = build.find("const COMMANDS").unwrap();
+    let block = &build[start..build[start..].find("];").unwrap() + start];
+    let mut declared: Vec<String> = block
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(|c| format!("allow-{}", c.replace('_', "-")))
+        .collect();
+    let cap: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{root}/capabilities/main-window.json")).unwrap()).unwrap();
+    let mut granted: Vec<String> = cap["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    declared.sort();
+    granted.sort();
+    assert_eq!(declared, granted);
+    assert_eq!(cap["windows"], json!(["main"]));
+}

@@ -1,0 +1,98 @@
+//! Migrations on a fresh file and on files left at every earlier version.
+
+use pulseboard::domain::{ConnectionId, Provider, WorkspaceId};
+use pulseboard::store::{NewConnection, NewWorkspace, Store, StoreError, SCHEMA_VERSION};
+use rust_decimal::Decimal;
+
+fn workspace(name: &str) -> NewWorkspace<'_> {
+    NewWorkspace {
+        name,
+        timezone: "Asia/Kolkata",
+        currency: "INR",
+        default_cogs_percent: Some(Decimal::from(40)),
+        payment_fee_percent: Decimal::new(2, 0),
+        payment_fee_fixed: Decimal::new(300, 2),
+    }
+}
+
+#[test]
+fn a_fresh_file_opens_at_the_latest_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("pulseboard.sqlite3")).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert!(SCHEMA_VERSION >= 2, "there is a previous version to upgrade from");
+}
+
+#[test]
+fn a_file_at_the_previous_version_upgrades_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pulseboard.sqlite3");
+    let (ws_id, conn_id, install_id) = {
+        let mut old = Store::open_at(&path, SCHEMA_VERSION - 1).unwrap();
+        assert_eq!(old.schema_version().unwrap(), SCHEMA_VERSION - 1);
+        assert!(!old.table_names().unwrap().contains(&"recurring_expenses".to_string()));
+        let ws = old.create_workspace(&workspace("Acme")).unwrap();
+        let mut settings = serde_json::Map::new();
+        settings.insert("shop".into(), "acme.myshopify.com".into());
+        let id = old
+            .insert_connection::<StoreError>(
+                &NewConnection {
+                    workspace_id: ws.id,
+                    provider: Provider::Shopify,
+                    display_name: "Acme shop".into(),
+                    settings,
+                    base_url: Some("http://127.0.0.1:9".into()),
+                    schedule: "0 * * * *".into(),
+                },
+                |_| Ok(()),
+            )
+            .unwrap();
+        (ws.id, id, old.install_id().unwrap())
+    };
+
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.install_id().unwrap(), install_id, "the keychain namespace survives");
+    let ws = store.workspace(ws_id).unwrap();
+    assert_eq!((ws.name.as_str(), ws.payment_fee_fixed), ("Acme", Decimal::new(300, 2)));
+    let c = store.connection(conn_id).unwrap();
+    assert_eq!(c.display_name, "Acme shop");
+    assert_eq!(c.base_url.as_deref(), Some("http://127.0.0.1:9"));
+    // The new table works on the upgraded file.
+    store
+        .add_expense(ws_id, "Rent", Decimal::from(30000), "2026-01", None)
+        .unwrap();
+    assert_eq!(store.expenses(ws_id).unwrap().len(), 1);
+}
+
+#[test]
+fn every_earlier_version_upgrades() {
+    for from in 0..SCHEMA_VERSION {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        drop(Store::open_at(&path, from).unwrap());
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "from version {from}");
+    }
+}
+
+#[test]
+fn foreign_keys_are_enforced() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db")).unwrap();
+    let err = store
+        .insert_connection::<StoreError>(
+            &NewConnection {
+                workspace_id: WorkspaceId(77),
+                provider: Provider::Demo,
+                display_name: "x".into(),
+                settings: Default::default(),
+                base_url: None,
+                schedule: "*/5 * * * *".into(),
+            },
+            |_| Ok(()),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::WorkspaceNotFound(_)), "{err}");
+    assert!(matches!(store.connection(ConnectionId(1)), Err(StoreError::ConnectionNotFound(1))));
+}

@@ -12,15 +12,29 @@ use pulseboard::store::Store;
 fn data_dir_with_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     cli(dir.path())
-        .args(["workspace", "add", "Acme", "--timezone", "Asia/Kolkata", "--currency", "INR"])
+        .args([
+            "workspace",
+            "add",
+            "Acme",
+            "--timezone",
+            "Asia/Kolkata",
+            "--currency",
+            "INR",
+        ])
         .assert()
         .success()
         .stdout(contains("Added workspace 'Acme'"));
     dir
 }
 
-fn keychain_entry(data_dir: &std::path::Path, id: i64) -> Option<pulseboard::domain::provider::SecretFields> {
-    let install_id = Store::open(&data_dir.join("pulseboard.sqlite3")).unwrap().install_id().unwrap();
+fn keychain_entry(
+    data_dir: &std::path::Path,
+    id: i64,
+) -> Option<pulseboard::domain::provider::SecretFields> {
+    let install_id = Store::open(&data_dir.join("pulseboard.sqlite3"))
+        .unwrap()
+        .install_id()
+        .unwrap();
     Keychain::default()
         .get(&SecretKey::connection(&install_id, ConnectionId(id)))
         .unwrap()
@@ -31,20 +45,33 @@ fn connect_and_disconnect_keep_the_secret_in_the_keychain_only() {
     let dir = data_dir_with_workspace();
     let token = unique_secret("shpat_");
     cli(dir.path())
-        .args(["connect", "shopify", "--workspace", "acme", "--shop", "acme.myshopify.com"])
+        .args([
+            "connect",
+            "shopify",
+            "--workspace",
+            "acme",
+            "--shop",
+            "acme.myshopify.com",
+        ])
         .write_stdin(format!(r#"{{"access_token":"{token}"}}"#))
         .assert()
         .success()
         .stdout(contains("Connected shopify as id 1"));
 
-    let listed = cli(dir.path()).args(["connections", "--json"]).assert().success();
+    let listed = cli(dir.path())
+        .args(["connections", "--json"])
+        .assert()
+        .success();
     let out = String::from_utf8(listed.get_output().stdout.clone()).unwrap();
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(list[0]["id"], 1);
     assert_eq!(list[0]["provider"], "shopify");
     assert_eq!(list[0]["settings"]["shop"], "acme.myshopify.com");
     assert_eq!(list[0]["schedule"], "0 * * * *");
-    assert!(!out.contains(&token), "the listing must not show the secret");
+    assert!(
+        !out.contains(&token),
+        "the listing must not show the secret"
+    );
 
     let stored = keychain_entry(dir.path(), 1).expect("the secret is in the keychain");
     assert_eq!(stored.0["access_token"], token);
@@ -53,8 +80,14 @@ fn connect_and_disconnect_keep_the_secret_in_the_keychain_only() {
     // back in when the CLI exits; the end-to-end test scans it while the app
     // holds it open.)
     assert!(dir.path().join("pulseboard.sqlite3").exists());
-    assert!(file_count(&dir.path().join("logs")) >= 1, "a log file was written and is scanned");
-    assert_eq!(files_containing(dir.path(), token.as_bytes()), Vec::<std::path::PathBuf>::new());
+    assert!(
+        file_count(&dir.path().join("logs")) >= 1,
+        "a log file was written and is scanned"
+    );
+    assert_eq!(
+        files_containing(dir.path(), token.as_bytes()),
+        Vec::<std::path::PathBuf>::new()
+    );
 
     cli(dir.path())
         .args(["disconnect", "1"])
@@ -62,21 +95,45 @@ fn connect_and_disconnect_keep_the_secret_in_the_keychain_only() {
         .success()
         .stdout(contains("Removed connection 1"));
     assert!(connection_ids(dir.path()).is_empty());
-    assert_eq!(keychain_entry(dir.path(), 1), None, "removing a connection removes its secret");
-    assert_eq!(files_containing(dir.path(), token.as_bytes()), Vec::<std::path::PathBuf>::new());
+    assert_eq!(
+        keychain_entry(dir.path(), 1),
+        None,
+        "removing a connection removes its secret"
+    );
+    assert_eq!(
+        files_containing(dir.path(), token.as_bytes()),
+        Vec::<std::path::PathBuf>::new()
+    );
 }
 
 #[test]
 fn every_provider_connects_with_its_flags_and_fields() {
     let dir = data_dir_with_workspace();
     let cases: &[(&[&str], &str)] = &[
-        (&["meta_ads", "--ad-account", "act_123"], r#"{"access_token":"EAAx"}"#),
         (
-            &["google_ads", "--customer-id", "123-456-7890", "--login-customer-id", "1112223333", "--token-url", "http://127.0.0.1:9/token"],
+            &["meta_ads", "--ad-account", "act_123"],
+            r#"{"access_token":"EAAx"}"#,
+        ),
+        (
+            &[
+                "google_ads",
+                "--customer-id",
+                "123-456-7890",
+                "--login-customer-id",
+                "1112223333",
+                "--token-url",
+                "http://127.0.0.1:9/token",
+            ],
             r#"{"client_id":"a","client_secret":"b","refresh_token":"c","developer_token":"d"}"#,
         ),
-        (&["shiprocket", "--email", "api@example.com"], r#"{"password":"p"}"#),
-        (&["copper", "--email", "me@example.com"], r#"{"api_key":"k"}"#),
+        (
+            &["shiprocket", "--email", "api@example.com"],
+            r#"{"password":"p"}"#,
+        ),
+        (
+            &["copper", "--email", "me@example.com"],
+            r#"{"api_key":"k"}"#,
+        ),
         (&["justcall"], r#"{"api_key":"k","api_secret":"s"}"#),
         (&["demo"], ""),
     ];
@@ -84,21 +141,37 @@ fn every_provider_connects_with_its_flags_and_fields() {
         cli(dir.path())
             .arg("connect")
             .args(*args)
-            .args(["--workspace", "Acme", "--base-url", "http://127.0.0.1:8080/", "--schedule", "*/15 * * * *"])
+            .args([
+                "--workspace",
+                "Acme",
+                "--base-url",
+                "http://127.0.0.1:8080/",
+                "--schedule",
+                "*/15 * * * *",
+            ])
             .write_stdin(*stdin)
             .assert()
             .success();
     }
-    let out = cli(dir.path()).args(["connections", "--json"]).output().unwrap();
+    let out = cli(dir.path())
+        .args(["connections", "--json"])
+        .output()
+        .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), cases.len());
     let google = list.iter().find(|c| c["provider"] == "google_ads").unwrap();
-    assert_eq!(google["settings"]["customer_id"], "1234567890", "hyphens are stripped");
+    assert_eq!(
+        google["settings"]["customer_id"], "1234567890",
+        "hyphens are stripped"
+    );
     assert_eq!(google["base_url"], "http://127.0.0.1:8080");
     assert_eq!(google["schedule"], "*/15 * * * *");
     for c in list {
-        cli(dir.path()).args(["disconnect", &c["id"].to_string()]).assert().success();
+        cli(dir.path())
+            .args(["disconnect", &c["id"].to_string()])
+            .assert()
+            .success();
     }
 }
 
@@ -109,27 +182,193 @@ fn bad_input_is_refused_and_writes_nothing() {
     let dir = data_dir_with_workspace();
     let ok_token = r#"{"access_token":"shpat_x"}"#;
     let cases: &[(&[&str], &str, i32, &str)] = &[
-        (&["connect", "shopify", "--workspace", "Acme", "--shop", "acme.myshopify.com", "--schedule", "every hour"], ok_token, 2, "not a cron expression"),
-        (&["connect", "shopify", "--workspace", "Acme", "--shop", "acme.myshopify.com", "--schedule", "61 * * * *"], ok_token, 2, "not a valid cron expression"),
-        (&["connect", "shopify", "--workspace", "Acme", "--shop", "acme.myshopify.com", "--base-url", "ftp://x"], ok_token, 2, "base_url"),
-        (&["connect", "bogus", "--workspace", "Acme"], "{}", 2, "unrecognized subcommand 'bogus'"),
-        (&["connect", "shopify", "--workspace", "Acme", "--shop", ""], ok_token, 2, "Shop domain is required"),
-        (&["connect", "shopify", "--workspace", "Acme", "--shop", "acme.com"], ok_token, 2, "not a shop domain"),
-        (&["connect", "meta_ads", "--workspace", "Acme", "--ad-account", "act_x1"], ok_token, 2, "not an ad account id"),
-        (&["connect", "google_ads", "--workspace", "Acme", "--customer-id", "12"], "{}", 2, "not a Google Ads customer id"),
-        (&["connect", "shopify", "--workspace", "Nope", "--shop", "acme.myshopify.com"], ok_token, 1, "no workspace named 'Nope'"),
-        (&["connect", "justcall", "--workspace", "Acme"], r#"{"api_key":"k"}"#, 2, "API secret is required"),
-        (&["connect", "justcall", "--workspace", "Acme"], r#"{"api_key":"k","api_secret":"s","extra":"x"}"#, 2, "extra: is not a field"),
-        (&["connect", "shopify", "--workspace", "Acme", "--shop", "acme.myshopify.com"], "{not json", 2, "not valid JSON"),
-        (&["connect", "shopify", "--workspace", "Acme", "--shop", "acme.myshopify.com"], "", 2, "expected the secret fields on standard input"),
-        (&["connect", "shopify", "--workspace", "Acme", "--shop", "acme.myshopify.com"], r#"{"access_token":5}"#, 2, "must be a JSON string"),
+        (
+            &[
+                "connect",
+                "shopify",
+                "--workspace",
+                "Acme",
+                "--shop",
+                "acme.myshopify.com",
+                "--schedule",
+                "every hour",
+            ],
+            ok_token,
+            2,
+            "not a cron expression",
+        ),
+        (
+            &[
+                "connect",
+                "shopify",
+                "--workspace",
+                "Acme",
+                "--shop",
+                "acme.myshopify.com",
+                "--schedule",
+                "61 * * * *",
+            ],
+            ok_token,
+            2,
+            "not a valid cron expression",
+        ),
+        (
+            &[
+                "connect",
+                "shopify",
+                "--workspace",
+                "Acme",
+                "--shop",
+                "acme.myshopify.com",
+                "--base-url",
+                "ftp://x",
+            ],
+            ok_token,
+            2,
+            "base_url",
+        ),
+        (
+            &["connect", "bogus", "--workspace", "Acme"],
+            "{}",
+            2,
+            "unrecognized subcommand 'bogus'",
+        ),
+        (
+            &["connect", "shopify", "--workspace", "Acme", "--shop", ""],
+            ok_token,
+            2,
+            "Shop domain is required",
+        ),
+        (
+            &[
+                "connect",
+                "shopify",
+                "--workspace",
+                "Acme",
+                "--shop",
+                "acme.com",
+            ],
+            ok_token,
+            2,
+            "not a shop domain",
+        ),
+        (
+            &[
+                "connect",
+                "meta_ads",
+                "--workspace",
+                "Acme",
+                "--ad-account",
+                "act_x1",
+            ],
+            ok_token,
+            2,
+            "not an ad account id",
+        ),
+        (
+            &[
+                "connect",
+                "google_ads",
+                "--workspace",
+                "Acme",
+                "--customer-id",
+                "12",
+            ],
+            "{}",
+            2,
+            "not a Google Ads customer id",
+        ),
+        (
+            &[
+                "connect",
+                "shopify",
+                "--workspace",
+                "Nope",
+                "--shop",
+                "acme.myshopify.com",
+            ],
+            ok_token,
+            1,
+            "no workspace named 'Nope'",
+        ),
+        (
+            &["connect", "justcall", "--workspace", "Acme"],
+            r#"{"api_key":"k"}"#,
+            2,
+            "API secret is required",
+        ),
+        (
+            &["connect", "justcall", "--workspace", "Acme"],
+            r#"{"api_key":"k","api_secret":"s","extra":"x"}"#,
+            2,
+            "extra: is not a field",
+        ),
+        (
+            &[
+                "connect",
+                "shopify",
+                "--workspace",
+                "Acme",
+                "--shop",
+                "acme.myshopify.com",
+            ],
+            "{not json",
+            2,
+            "not valid JSON",
+        ),
+        (
+            &[
+                "connect",
+                "shopify",
+                "--workspace",
+                "Acme",
+                "--shop",
+                "acme.myshopify.com",
+            ],
+            "",
+            2,
+            "expected the secret fields on standard input",
+        ),
+        (
+            &[
+                "connect",
+                "shopify",
+                "--workspace",
+                "Acme",
+                "--shop",
+                "acme.myshopify.com",
+            ],
+            r#"{"access_token":5}"#,
+            2,
+            "must be a JSON string",
+        ),
         (&["disconnect", "42"], "", 1, "no connection with id 42"),
         (&["disconnect", "abc"], "", 2, "invalid value 'abc'"),
         (&["workspace", "add", "Acme"], "", 1, "already exists"),
-        (&["workspace", "add", "X", "--timezone", "Mars/Base"], "", 2, "not an IANA time zone"),
-        (&["workspace", "add", "X", "--currency", "ZZZ"], "", 2, "not an ISO 4217 currency"),
-        (&["workspace", "add", "X", "--default-cogs-percent", "140"], "", 2, "outside 0–100"),
-        (&["workspace", "edit", "Nope", "--currency", "EUR"], "", 1, "no workspace named 'Nope'"),
+        (
+            &["workspace", "add", "X", "--timezone", "Mars/Base"],
+            "",
+            2,
+            "not an IANA time zone",
+        ),
+        (
+            &["workspace", "add", "X", "--currency", "ZZZ"],
+            "",
+            2,
+            "not an ISO 4217 currency",
+        ),
+        (
+            &["workspace", "add", "X", "--default-cogs-percent", "140"],
+            "",
+            2,
+            "outside 0–100",
+        ),
+        (
+            &["workspace", "edit", "Nope", "--currency", "EUR"],
+            "",
+            1,
+            "no workspace named 'Nope'",
+        ),
     ];
     for (args, stdin, code, message) in cases {
         cli(dir.path())
@@ -139,25 +378,48 @@ fn bad_input_is_refused_and_writes_nothing() {
             .code(*code)
             .stderr(contains(*message));
     }
-    assert!(connection_ids(dir.path()).is_empty(), "no bad input left a connection");
-    let out = cli(dir.path()).args(["workspace", "list", "--json"]).output().unwrap();
+    assert!(
+        connection_ids(dir.path()).is_empty(),
+        "no bad input left a connection"
+    );
+    let out = cli(dir.path())
+        .args(["workspace", "list", "--json"])
+        .output()
+        .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1, "no bad input left a workspace");
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        1,
+        "no bad input left a workspace"
+    );
 }
 
 #[test]
 fn without_a_keychain_connect_fails_clearly_and_stores_nothing() {
     let dir = data_dir_with_workspace();
     cli(dir.path())
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/pulseboard-test-bus")
-        .args(["connect", "shopify", "--workspace", "Acme", "--shop", "acme.myshopify.com"])
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/pulseboard-test-bus",
+        )
+        .args([
+            "connect",
+            "shopify",
+            "--workspace",
+            "Acme",
+            "--shop",
+            "acme.myshopify.com",
+        ])
         .write_stdin(r#"{"access_token":"shpat_nokeychain"}"#)
         .assert()
         .code(1)
         .stderr(contains("keychain is not available"))
         .stderr(contains("gnome-keyring"));
     assert!(connection_ids(dir.path()).is_empty());
-    assert!(files_containing(dir.path(), b"shpat_nokeychain").is_empty(), "no plaintext fallback");
+    assert!(
+        files_containing(dir.path(), b"shpat_nokeychain").is_empty(),
+        "no plaintext fallback"
+    );
 }
 
 #[test]
@@ -177,14 +439,35 @@ fn an_unusable_data_dir_is_a_clear_error() {
 fn workspace_edit_changes_only_given_fields() {
     let dir = data_dir_with_workspace();
     cli(dir.path())
-        .args(["workspace", "edit", "Acme", "--default-cogs-percent", "40", "--payment-fee-percent", "2.9", "--payment-fee-fixed", "0.30"])
+        .args([
+            "workspace",
+            "edit",
+            "Acme",
+            "--default-cogs-percent",
+            "40",
+            "--payment-fee-percent",
+            "2.9",
+            "--payment-fee-fixed",
+            "0.30",
+        ])
         .assert()
         .success();
     cli(dir.path())
-        .args(["workspace", "edit", "acme", "--name", "Acme Ltd", "--currency", "eur"])
+        .args([
+            "workspace",
+            "edit",
+            "acme",
+            "--name",
+            "Acme Ltd",
+            "--currency",
+            "eur",
+        ])
         .assert()
         .success();
-    let out = cli(dir.path()).args(["workspace", "list", "--json"]).output().unwrap();
+    let out = cli(dir.path())
+        .args(["workspace", "list", "--json"])
+        .output()
+        .unwrap();
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let ws = &list[0];
     assert_eq!(ws["name"], "Acme Ltd");
@@ -210,7 +493,11 @@ fn every_command_has_help() {
         vec!["connections", "--help"],
         vec!["disconnect", "--help"],
     ] {
-        cli(dir.path()).args(&args).assert().success().stdout(contains("Usage:"));
+        cli(dir.path())
+            .args(&args)
+            .assert()
+            .success()
+            .stdout(contains("Usage:"));
     }
     assert_eq!(file_count(dir.path()), 0, "help writes nothing");
 }

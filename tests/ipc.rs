@@ -62,11 +62,15 @@ impl Harness {
     }
 
     fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.invoke(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+        self.invoke(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
     }
 
     fn workspace(&self) -> i64 {
-        let ws = self.ok("create_workspace", json!({"input": {"name": "Acme", "timezone": "Asia/Kolkata", "currency": "INR"}}));
+        let ws = self.ok(
+            "create_workspace",
+            json!({"input": {"name": "Acme", "timezone": "Asia/Kolkata", "currency": "INR"}}),
+        );
         ws["id"].as_i64().unwrap()
     }
 }
@@ -102,14 +106,24 @@ fn add_list_edit_remove_a_connection_without_leaking_the_secret() {
     );
     assert_eq!(edited["display_name"], "Main shop");
     assert_eq!(edited["schedule"], "*/20 * * * *");
-    assert_eq!(h.ok("get_connection", json!({"id": id}))["secret_hint"], "••••9f8e", "an empty secret keeps the stored one");
+    assert_eq!(
+        h.ok("get_connection", json!({"id": id}))["secret_hint"],
+        "••••9f8e",
+        "an empty secret keeps the stored one"
+    );
 
-    let disabled = h.ok("set_connection_enabled", json!({"id": id, "enabled": false}));
+    let disabled = h.ok(
+        "set_connection_enabled",
+        json!({"id": id, "enabled": false}),
+    );
     assert_eq!(disabled["enabled"], false);
 
     h.ok("remove_connection", json!({"id": id}));
     assert!(h.secrets.is_empty());
-    assert_eq!(h.ok("list_connections", json!({"workspaceId": ws})), json!([]));
+    assert_eq!(
+        h.ok("list_connections", json!({"workspaceId": ws})),
+        json!([])
+    );
 }
 
 #[test]
@@ -124,22 +138,35 @@ fn errors_cross_ipc_as_code_message_and_field() {
         .unwrap_err();
     assert_eq!(err["code"], "invalid_input");
     assert_eq!(err["field"], "shop");
-    assert!(err["message"].as_str().unwrap().contains("your-store.myshopify.com"));
+    assert!(err["message"]
+        .as_str()
+        .unwrap()
+        .contains("your-store.myshopify.com"));
 
     let err = h
-        .invoke("add_connection", json!({"workspaceId": ws, "provider": "myspace", "input": {}}))
+        .invoke(
+            "add_connection",
+            json!({"workspaceId": ws, "provider": "myspace", "input": {}}),
+        )
         .unwrap_err();
     assert_eq!(err["field"], "provider");
 
-    let err = h.invoke("remove_connection", json!({"id": 99})).unwrap_err();
+    let err = h
+        .invoke("remove_connection", json!({"id": 99}))
+        .unwrap_err();
     assert_eq!(err["code"], "not_found");
 
     let err = h
         .invoke("create_workspace", json!({"input": {"name": "acme"}}))
         .unwrap_err();
-    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("conflict"), Some("name")));
+    assert_eq!(
+        (err["code"].as_str(), err["field"].as_str()),
+        (Some("conflict"), Some("name"))
+    );
 
-    let err = h.invoke("set_ui_page", json!({"page": "../etc"})).unwrap_err();
+    let err = h
+        .invoke("set_ui_page", json!({"page": "../etc"}))
+        .unwrap_err();
     assert_eq!(err["code"], "invalid_input");
     assert!(h.secrets.is_empty());
 }
@@ -159,7 +186,12 @@ fn workspaces_settings_and_ui_state() {
     let second = h.ok("create_workspace", json!({"input": {"name": "Beta"}}));
     h.ok("set_active_workspace", json!({"id": second["id"]}));
     let list = h.ok("list_workspaces", json!({}));
-    let active: Vec<_> = list.as_array().unwrap().iter().filter(|w| w["active"] == true).collect();
+    let active: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["active"] == true)
+        .collect();
     assert_eq!(active.len(), 1);
     assert_eq!(active[0]["name"], "Beta");
 
@@ -167,7 +199,10 @@ fn workspaces_settings_and_ui_state() {
     h.ok("set_ui_page", json!({"page": "settings"}));
     h.ok("set_sync_paused", json!({"paused": true}));
     let ui = h.ok("get_ui_state", json!({}));
-    assert_eq!((ui["page"].as_str(), ui["sync_paused"].as_bool()), (Some("settings"), Some(true)));
+    assert_eq!(
+        (ui["page"].as_str(), ui["sync_paused"].as_bool()),
+        (Some("settings"), Some(true))
+    );
 
     let info = h.ok("app_info", json!({}));
     assert!(info["data_dir"].as_str().unwrap().ends_with("data"));
@@ -175,8 +210,24 @@ fn workspaces_settings_and_ui_state() {
     assert_eq!(info["schema_version"], pulseboard::store::SCHEMA_VERSION);
 
     let providers = h.ok("list_providers", json!({}));
-    let names: Vec<_> = providers.as_array().unwrap().iter().map(|p| p["provider"].as_str().unwrap()).collect();
-    assert_eq!(names, ["shopify", "meta_ads", "google_ads", "shiprocket", "copper", "justcall", "demo"]);
+    let names: Vec<_> = providers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "shopify",
+            "meta_ads",
+            "google_ads",
+            "shiprocket",
+            "copper",
+            "justcall",
+            "demo"
+        ]
+    );
     let google = &providers[2];
     let secret_keys: Vec<_> = google["fields"]
         .as_array()
@@ -185,16 +236,28 @@ fn workspaces_settings_and_ui_state() {
         .filter(|f| f["kind"] == "secret")
         .map(|f| f["key"].as_str().unwrap())
         .collect();
-    assert_eq!(secret_keys, ["client_id", "client_secret", "refresh_token", "developer_token"]);
+    assert_eq!(
+        secret_keys,
+        [
+            "client_id",
+            "client_secret",
+            "refresh_token",
+            "developer_token"
+        ]
+    );
 }
 
 #[test]
 fn unknown_commands_are_refused() {
     let h = harness();
-    assert!(h.invoke("plugin:fs|read_file", json!({"path": "/etc/passwd"})).is_err());
+    assert!(h
+        .invoke("plugin:fs|read_file", json!({"path": "/etc/passwd"}))
+        .is_err());
     assert!(h.invoke("no_such_command", json!({})).is_err());
     // Our own commands, but from a page that is not the app's: refused.
-    let err = h.invoke_from("https://example.com", "list_workspaces", json!({})).unwrap_err();
+    let err = h
+        .invoke_from("https://example.com", "list_workspaces", json!({}))
+        .unwrap_err();
     assert!(err.as_str().unwrap().contains("not allowed"), "{err}");
 }
 
@@ -212,8 +275,10 @@ fn the_capability_grants_exactly_the_declared_commands() {
         .step_by(2)
         .map(|c| format!("allow-{}", c.replace('_', "-")))
         .collect();
-    let cap: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{root}/capabilities/main-window.json")).unwrap()).unwrap();
+    let cap: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/capabilities/main-window.json")).unwrap(),
+    )
+    .unwrap();
     let mut granted: Vec<String> = cap["permissions"]
         .as_array()
         .unwrap()

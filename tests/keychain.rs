@@ -6,7 +6,12 @@ use pulseboard::domain::ConnectionId;
 use pulseboard::secrets::{Keychain, SecretKey, SecretStore};
 
 fn fields(pairs: &[(&str, &str)]) -> SecretFields {
-    SecretFields(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    SecretFields(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
 }
 
 #[test]
@@ -18,11 +23,15 @@ fn secret_service_round_trip() {
 
     assert_eq!(keychain.get(&key).unwrap(), None, "a new key holds nothing");
     let first = fields(&[("client_id", "id-1"), ("refresh_token", "1//tok-ü-€")]);
-    keychain
-        .put(&key, &first)
-        .unwrap_or_else(|e| panic!("cannot write to the keychain ({e}); run the suite with ./dev.sh test"));
+    keychain.put(&key, &first).unwrap_or_else(|e| {
+        panic!("cannot write to the keychain ({e}); run the suite with ./dev.sh test")
+    });
     assert_eq!(keychain.get(&key).unwrap(), Some(first));
-    assert_eq!(keychain.get(&other).unwrap(), None, "entries are per connection");
+    assert_eq!(
+        keychain.get(&other).unwrap(),
+        None,
+        "entries are per connection"
+    );
 
     let second = fields(&[("client_id", "id-2")]);
     keychain.put(&key, &second).unwrap();
@@ -31,5 +40,9 @@ fn secret_service_round_trip() {
     keychain.delete(&key).unwrap();
     assert_eq!(keychain.get(&key).unwrap(), None);
     keychain.delete(&key).unwrap();
-    assert!(keychain.describe().ends_with("available"), "{}", keychain.describe());
+    assert!(
+        keychain.describe().ends_with("available"),
+        "{}",
+        keychain.describe()
+    );
 }

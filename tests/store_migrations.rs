@@ -20,7 +20,10 @@ fn a_fresh_file_opens_at_the_latest_version() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("pulseboard.sqlite3")).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert!(SCHEMA_VERSION >= 2, "there is a previous version to upgrade from");
+    assert!(
+        SCHEMA_VERSION >= 2,
+        "there is a previous version to upgrade from"
+    );
 }
 
 #[test]
@@ -30,7 +33,10 @@ fn a_file_at_the_previous_version_upgrades_and_keeps_its_rows() {
     let (ws_id, conn_id, install_id) = {
         let mut old = Store::open_at(&path, SCHEMA_VERSION - 1).unwrap();
         assert_eq!(old.schema_version().unwrap(), SCHEMA_VERSION - 1);
-        assert!(!old.table_names().unwrap().contains(&"recurring_expenses".to_string()));
+        assert!(!old
+            .table_names()
+            .unwrap()
+            .contains(&"recurring_expenses".to_string()));
         let ws = old.create_workspace(&workspace("Acme")).unwrap();
         let mut settings = serde_json::Map::new();
         settings.insert("shop".into(), "acme.myshopify.com".into());
@@ -52,9 +58,16 @@ fn a_file_at_the_previous_version_upgrades_and_keeps_its_rows() {
 
     let mut store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(store.install_id().unwrap(), install_id, "the keychain namespace survives");
+    assert_eq!(
+        store.install_id().unwrap(),
+        install_id,
+        "the keychain namespace survives"
+    );
     let ws = store.workspace(ws_id).unwrap();
-    assert_eq!((ws.name.as_str(), ws.payment_fee_fixed), ("Acme", Decimal::new(300, 2)));
+    assert_eq!(
+        (ws.name.as_str(), ws.payment_fee_fixed),
+        ("Acme", Decimal::new(300, 2))
+    );
     let c = store.connection(conn_id).unwrap();
     assert_eq!(c.display_name, "Acme shop");
     assert_eq!(c.base_url.as_deref(), Some("http://127.0.0.1:9"));
@@ -72,7 +85,11 @@ fn every_earlier_version_upgrades() {
         let path = dir.path().join("db");
         drop(Store::open_at(&path, from).unwrap());
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION, "from version {from}");
+        assert_eq!(
+            store.schema_version().unwrap(),
+            SCHEMA_VERSION,
+            "from version {from}"
+        );
     }
 }
 
@@ -94,5 +111,8 @@ fn foreign_keys_are_enforced() {
         )
         .unwrap_err();
     assert!(matches!(err, StoreError::WorkspaceNotFound(_)), "{err}");
-    assert!(matches!(store.connection(ConnectionId(1)), Err(StoreError::ConnectionNotFound(1))));
+    assert!(matches!(
+        store.connection(ConnectionId(1)),
+        Err(StoreError::ConnectionNotFound(1))
+    ));
 }

@@ -2,6 +2,8 @@
 //! dirs, and a scan of a data dir for bytes that must not be there.
 #![allow(dead_code)]
 
+pub mod webdriver;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,7 +15,8 @@ pub fn bin() -> PathBuf {
 /// A `pulseboard` command on `data_dir`, with no stdin unless the test gives one.
 pub fn cli(data_dir: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(bin());
-    cmd.env("PULSEBOARD_DATA_DIR", data_dir).env_remove("PULSEBOARD_LOG");
+    cmd.env("PULSEBOARD_DATA_DIR", data_dir)
+        .env_remove("PULSEBOARD_LOG");
     cmd
 }
 
@@ -67,8 +70,15 @@ pub fn unique_secret(prefix: &str) -> String {
 
 /// Connection ids from `pulseboard connections --json`.
 pub fn connection_ids(data_dir: &Path) -> Vec<i64> {
-    let out = std_cli(data_dir).args(["connections", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std_cli(data_dir)
+        .args(["connections", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     list.as_array()
         .unwrap()

@@ -1,0 +1,209 @@
+//! A minimal W3C WebDriver client for driving the real app window through
+//! `tauri-driver` (which fronts WebKitWebDriver on Linux). One keep-alive HTTP
+//! connection for the whole session: `Connection: close` clients were flaky here.
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// `tauri-driver` on two free loopback ports; killed when dropped.
+pub struct Driver {
+    child: Child,
+    pub port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Driver {
+    /// Start tauri-driver with `envs` passed down to the app it launches.
+    pub fn start(envs: &[(&str, &Path)]) -> Self {
+        let (port, native) = (free_port(), free_port());
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "the end-to-end tests need an X display; run them with ./dev.sh test (it starts Xvfb)"
+        );
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().unwrap_or_else(|e| {
+            panic!("cannot start tauri-driver ({e}); install it with `cargo install tauri-driver --version '^2' --locked` or run ./dev.sh test")
+        });
+        let driver = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not start listening"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        driver
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Session {
+    agent: ureq::Agent,
+    base: String,
+}
+
+impl Session {
+    /// Launch `application` in a new session.
+    pub fn new(driver: &Driver, application: &Path) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(90)))
+            .build()
+            .into();
+        let root = format!("http://127.0.0.1:{}", driver.port);
+        let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}});
+        let reply: Value = agent
+            .post(format!("{root}/session"))
+            .send_json(&caps)
+            .unwrap()
+            .body_mut()
+            .read_json()
+            .unwrap();
+        let id = reply["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {reply}"))
+            .to_string();
+        Self {
+            agent,
+            base: format!("{root}/session/{id}"),
+        }
+    }
+
+    fn send(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, Value> {
+        let url = format!("{}{}", self.base, path);
+        let mut resp = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, body) => self
+                .agent
+                .post(&url)
+                .send_json(body.unwrap_or_else(|| json!({}))),
+        }
+        .unwrap();
+        let ok = resp.status().is_success();
+        let value: Value = resp.body_mut().read_json().unwrap_or(Value::Null);
+        if ok {
+            Ok(value["value"].clone())
+        } else {
+            Err(value["value"].clone())
+        }
+    }
+
+    /// Poll `f` until it returns Some, for at most `secs` seconds.
+    pub fn wait<T>(&self, secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn try_find(&self, css: &str) -> Option<String> {
+        self.send(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        )
+        .ok()
+        .and_then(|v| v[ELEMENT_KEY].as_str().map(String::from))
+    }
+
+    /// Wait for the element matching `css` and return its id.
+    pub fn find(&self, css: &str) -> String {
+        self.wait(20, css, || self.try_find(css))
+    }
+
+    pub fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.send("POST", &format!("/element/{id}/click"), Some(json!({})))
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.send("POST", &format!("/element/{id}/clear"), Some(json!({})))
+            .unwrap();
+        self.send(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        )
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    pub fn text(&self, css: &str) -> String {
+        let id = self.find(css);
+        self.send("GET", &format!("/element/{id}/text"), None)
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Wait until the text of `css` contains `needle`.
+    pub fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        self.wait(20, &format!("'{needle}' in {css}"), || {
+            self.try_find(css)
+                .and_then(|id| self.send("GET", &format!("/element/{id}/text"), None).ok())
+                .and_then(|v| v.as_str().map(String::from))
+                .filter(|t| t.contains(needle))
+        })
+    }
+
+    /// Run `script` (an async function body that ends by calling `done(value)`).
+    pub fn execute_async(&self, script: &str) -> Value {
+        let body = format!("const done = arguments[arguments.length - 1]; {script}");
+        self.send(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": body, "args": []})),
+        )
+        .unwrap_or_else(|e| panic!("script failed: {e}"))
+    }
+
+    pub fn screenshot(&self, path: &Path) {
+        use base64::Engine as _;
+        let data = self.send("GET", "/screenshot", None).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap())
+            .unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    pub fn close(self) {
+        let _ = self.send("DELETE", "", None);
+    }
+}

@@ -5,12 +5,17 @@
 use super::state::AppState;
 use crate::domain::{Connection, ConnectionStatus};
 use chrono::{DateTime, Local, Utc};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
 
 pub const TRAY_ID: &str = "main";
+
+/// How often the tray re-reads the store when nothing in this process changed.
+const REFRESH_EVERY: Duration = Duration::from_secs(30);
 
 /// The tray menu's items; their ids are the strings the menu events carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,9 +219,12 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let handle = app.clone();
     std::thread::Builder::new()
         .name("tray-refresh".into())
-        .spawn(move || {
-            while rx.recv().is_ok() {
-                refresh(&handle);
+        .spawn(move || loop {
+            // A change from this process refreshes at once; changes made by
+            // another process on the same data dir (the CLI) within a minute.
+            match rx.recv_timeout(REFRESH_EVERY) {
+                Ok(()) | Err(RecvTimeoutError::Timeout) => refresh(&handle),
+                Err(RecvTimeoutError::Disconnected) => break,
             }
         })?;
     Ok(())

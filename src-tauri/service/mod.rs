@@ -11,7 +11,7 @@ use crate::domain::{
 };
 use crate::secrets::{SecretError, SecretKey, SecretStore};
 use crate::settings::{self, Paths, PathsError};
-use crate::store::{NewConnection, Store, StoreError};
+use crate::store::{ConnectionEdit, NewConnection, Store, StoreError};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -178,22 +178,21 @@ impl Core {
             .unwrap_or_else(|| old.schedule.clone());
         let key = self.secret_key(id);
         let secrets = self.secrets.clone();
-        self.store.update_connection(
-            id,
-            &display_name,
-            &valid.settings,
-            valid.base_url.as_deref(),
-            &schedule,
+        let edit = ConnectionEdit {
+            display_name: &display_name,
+            settings: &valid.settings,
+            base_url: valid.base_url.as_deref(),
+            schedule: &schedule,
             credentials_changed,
-            || -> Result<()> {
-                if !valid.secrets.is_empty() {
-                    let mut merged = secrets.get(&key)?.unwrap_or_default();
-                    merged.0.extend(valid.secrets.0.clone());
-                    secrets.put(&key, &merged)?;
-                }
-                Ok(())
-            },
-        )?;
+        };
+        self.store.update_connection(id, &edit, || -> Result<()> {
+            if !valid.secrets.is_empty() {
+                let mut merged = secrets.get(&key)?.unwrap_or_default();
+                merged.0.extend(valid.secrets.0.clone());
+                secrets.put(&key, &merged)?;
+            }
+            Ok(())
+        })?;
         tracing::info!(connection = %id, "connection edited");
         self.connection(id)
     }

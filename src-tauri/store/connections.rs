@@ -10,6 +10,17 @@ const SELECT: &str = "SELECT c.id, c.workspace_id, w.name, c.provider, c.display
         c.base_url, c.schedule, c.enabled, c.status, c.last_sync_at, c.last_error, c.created_at
      FROM connections c JOIN workspaces w ON w.id = c.workspace_id";
 
+/// The editable fields of a connection, checked and ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionEdit<'a> {
+    pub display_name: &'a str,
+    pub settings: &'a serde_json::Map<String, serde_json::Value>,
+    pub base_url: Option<&'a str>,
+    pub schedule: &'a str,
+    /// A connection that needed attention gets another chance when this is set.
+    pub credentials_changed: bool,
+}
+
 /// The non-secret part of a connection, checked and ready to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewConnection {
@@ -159,16 +170,12 @@ impl Store {
         Ok(id)
     }
 
-    /// Replace the editable fields of a connection. A connection that needed
-    /// attention gets another chance when `credentials_changed`.
+    /// Replace the editable fields of a connection; `before_commit` updates its
+    /// secret and can still abort the change.
     pub fn update_connection<E: From<StoreError>>(
         &mut self,
         id: ConnectionId,
-        display_name: &str,
-        settings: &serde_json::Map<String, serde_json::Value>,
-        base_url: Option<&str>,
-        schedule: &str,
-        credentials_changed: bool,
+        edit: &ConnectionEdit<'_>,
         before_commit: impl FnOnce() -> Result<(), E>,
     ) -> Result<(), E> {
         let tx = self.conn.transaction().map_err(StoreError::from)?;
@@ -181,11 +188,11 @@ impl Store {
                  WHERE id = ?1",
                 params![
                     id.0,
-                    display_name,
-                    serde_json::Value::Object(settings.clone()).to_string(),
-                    base_url,
-                    schedule,
-                    credentials_changed,
+                    edit.display_name,
+                    serde_json::Value::Object(edit.settings.clone()).to_string(),
+                    edit.base_url,
+                    edit.schedule,
+                    edit.credentials_changed,
                 ],
             )
             .map_err(StoreError::from)?;
@@ -284,16 +291,15 @@ mod tests {
         assert!(c.enabled);
         s.set_connection_enabled(id, false).unwrap();
         assert!(!s.connection(id).unwrap().enabled);
-        s.update_connection::<StoreError>(
-            id,
-            "Renamed",
-            &c.settings,
-            Some("http://127.0.0.1:1"),
-            "*/5 * * * *",
-            false,
-            || Ok(()),
-        )
-        .unwrap();
+        let edit = ConnectionEdit {
+            display_name: "Renamed",
+            settings: &c.settings,
+            base_url: Some("http://127.0.0.1:1"),
+            schedule: "*/5 * * * *",
+            credentials_changed: false,
+        };
+        s.update_connection::<StoreError>(id, &edit, || Ok(()))
+            .unwrap();
         let c = s.connection(id).unwrap();
         assert_eq!(
             (c.display_name.as_str(), c.base_url.as_deref()),

@@ -6,7 +6,7 @@ mod connections;
 mod expenses;
 mod workspaces;
 
-pub use connections::NewConnection;
+pub use connections::{ConnectionEdit, NewConnection};
 pub use workspaces::NewWorkspace;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};

@@ -2,6 +2,7 @@
 //! dirs, and a scan of a data dir for bytes that must not be there.
 #![allow(dead_code)]
 
+pub mod desktop;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};

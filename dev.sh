@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Pulseboard's developer entry point (Debian/Ubuntu).
+#
+#   ./dev.sh launch   install what is missing, build, and open the app
+#   ./dev.sh test     install what is missing, then rustfmt, clippy and every test,
+#                     in a private X display and D-Bus session with a throwaway keyring
+#   ./dev.sh bench    the footprint benchmark (start-up, memory with and without window)
+#
+# System packages are installed with apt-get (through sudo when not root).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# What building and running Tauri 2 needs on Debian/Ubuntu.
+BUILD_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
+  librsvg2-dev libsoup-3.0-dev libxdo-dev libdbus-1-dev gnome-keyring dbus dbus-x11)
+# What the headless test suite adds: a virtual display, a window manager to close
+# windows the way a person does, WebDriver for WebKitGTK, and D-Bus/X11 tools.
+TEST_PACKAGES=(xvfb xauth openbox wmctrl xdotool webkit2gtk-driver libglib2.0-bin procps)
+BENCH_PACKAGES=(imagemagick)
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "Installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+require_rust() {
+  if ! command -v cargo >/dev/null; then
+    say "Rust is missing: install it with rustup (https://rustup.rs), then run this again."
+    exit 1
+  fi
+}
+
+install_tauri_driver() {
+  command -v tauri-driver >/dev/null && return 0
+  say "Installing tauri-driver (WebDriver bridge for the end-to-end tests)"
+  cargo install tauri-driver --version '^2' --locked --quiet
+}
+
+# Run "$@" with a private Xvfb display and window manager, inside a private D-Bus
+# session whose gnome-keyring is unlocked and keeps its files in a temp dir, so
+# tests never touch your own display or keychain.
+headless() {
+  local tmp
+  tmp=$(mktemp -d)
+  # GTK starts xdg-document-portal, which mounts a FUSE folder in the runtime
+  # dir; it goes away with the session, so unmount it if it lingers, then clean.
+  trap 'fusermount -u -z "$tmp/runtime/doc" 2>/dev/null || true; rm -rf "$tmp" 2>/dev/null || true' RETURN
+  mkdir -m 700 -p "$tmp/runtime" "$tmp/data"
+  cat > "$tmp/session.sh" <<'INNER'
+set -euo pipefail
+printf 'pulseboard-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+display=90
+while [ -e "/tmp/.X${display}-lock" ] || [ -e "/tmp/.X11-unix/X${display}" ]; do display=$((display + 1)); done
+Xvfb ":${display}" -screen 0 1400x900x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+export DISPLAY=":${display}"
+for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; [ -e "/tmp/.X11-unix/X${display}" ] && break; sleep 0.1; done
+openbox >/dev/null 2>&1 &
+wm=$!
+status=0
+"$@" || status=$?
+kill "$wm" "$xvfb" 2>/dev/null || true
+exit "$status"
+INNER
+  XDG_RUNTIME_DIR="$tmp/runtime" XDG_DATA_HOME="$tmp/data" \
+    dbus-run-session -- bash "$tmp/session.sh" "$@" 2> >(grep -v -E 'fd limit|^dbus-daemon\[' >&2)
+}
+
+cmd_launch() {
+  install_packages "${BUILD_PACKAGES[@]}"
+  require_rust
+  say "Building Pulseboard (release; the first build takes a few minutes)"
+  cargo build --release --locked
+  say "Opening Pulseboard"
+  exec ./target/release/pulseboard
+}
+
+run_checks() {
+  set -euo pipefail
+  cargo fmt --all -- --check
+  cargo clippy --locked --all-targets -- -D warnings
+  cargo test --locked --no-fail-fast
+}
+
+cmd_test() {
+  install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  require_rust
+  rustup component add rustfmt clippy >/dev/null 2>&1 || true
+  install_tauri_driver
+  say "Running rustfmt, clippy and the tests (headless)"
+  export -f run_checks
+  headless bash -c run_checks
+}
+
+cmd_bench() {
+  install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
+  require_rust
+  say "Building the release binary and running the footprint benchmark"
+  cargo build --release --locked
+  headless cargo bench --locked --bench footprint
+}
+
+case "${1:-}" in
+  launch) cmd_launch ;;
+  test) cmd_test ;;
+  bench) cmd_bench ;;
+  *) echo "usage: ./dev.sh launch|test|bench" >&2; exit 2 ;;
+esac

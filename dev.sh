@@ -105,9 +105,11 @@ cmd_test() {
 cmd_bench() {
   install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
   require_rust
-  say "Building the release binary and running the footprint benchmark"
-  cargo build --release --locked
-  headless cargo bench --locked --bench footprint
+  say "Building a bare Tauri 2 window to compare against"
+  cargo build --release --quiet --manifest-path benches/bare-window/Cargo.toml
+  say "Running the footprint benchmark"
+  FOOTPRINT_COMPARE="$PWD/benches/bare-window/target/release/bare-window" \
+    headless cargo bench --locked --bench footprint
 }
 
 case "${1:-}" in

@@ -219,12 +219,11 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let handle = app.clone();
     std::thread::Builder::new()
         .name("tray-refresh".into())
-        .spawn(move || loop {
+        .spawn(move || {
             // A change from this process refreshes at once; changes made by
             // another process on the same data dir (the CLI) within a minute.
-            match rx.recv_timeout(REFRESH_EVERY) {
-                Ok(()) | Err(RecvTimeoutError::Timeout) => refresh(&handle),
-                Err(RecvTimeoutError::Disconnected) => break,
+            while let Ok(()) | Err(RecvTimeoutError::Timeout) = rx.recv_timeout(REFRESH_EVERY) {
+                refresh(&handle);
             }
         })?;
     Ok(())

@@ -50,11 +50,8 @@ install_tauri_driver() {
 # session whose gnome-keyring is unlocked and keeps its files in a temp dir, so
 # tests never touch your own display or keychain.
 headless() {
-  local tmp
+  local tmp status=0
   tmp=$(mktemp -d)
-  # GTK starts xdg-document-portal, which mounts a FUSE folder in the runtime
-  # dir; it goes away with the session, so unmount it if it lingers, then clean.
-  trap 'fusermount -u -z "$tmp/runtime/doc" 2>/dev/null || true; rm -rf "$tmp" 2>/dev/null || true' RETURN
   mkdir -m 700 -p "$tmp/runtime" "$tmp/data"
   cat > "$tmp/session.sh" <<'INNER'
 set -euo pipefail
@@ -64,7 +61,7 @@ while [ -e "/tmp/.X${display}-lock" ] || [ -e "/tmp/.X11-unix/X${display}" ]; do
 Xvfb ":${display}" -screen 0 1400x900x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
 export DISPLAY=":${display}"
-for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; [ -e "/tmp/.X11-unix/X${display}" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display}" ] && break; sleep 0.1; done
 openbox >/dev/null 2>&1 &
 wm=$!
 status=0
@@ -73,7 +70,12 @@ kill "$wm" "$xvfb" 2>/dev/null || true
 exit "$status"
 INNER
   XDG_RUNTIME_DIR="$tmp/runtime" XDG_DATA_HOME="$tmp/data" \
-    dbus-run-session -- bash "$tmp/session.sh" "$@" 2> >(grep -v -E 'fd limit|^dbus-daemon\[' >&2)
+    dbus-run-session -- bash "$tmp/session.sh" "$@" 2> >(grep -v -E 'fd limit|^dbus-daemon\[' >&2) || status=$?
+  # GTK starts xdg-document-portal, which mounts a FUSE folder in the runtime
+  # dir; it goes away with the session, so unmount it if it lingers, then clean.
+  fusermount -u -z "$tmp/runtime/doc" 2>/dev/null || true
+  rm -rf "$tmp" 2>/dev/null || true
+  return "$status"
 }
 
 cmd_launch() {

@@ -137,6 +137,18 @@ fn report(label: &str, runs: &[Run]) {
     }
 }
 
+/// Run `bin` (whose window is titled `title`) `runs` times and print the medians.
+fn measure(label: &str, bin: &Path, title: &str, runs: usize, settle: Duration) {
+    let size = std::fs::metadata(bin).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "binary {} ({:.1} MiB)",
+        bin.display(),
+        size as f64 / 1048576.0
+    );
+    let results: Vec<Run> = (0..runs).map(|_| run_once(bin, title, settle)).collect();
+    report(label, &results);
+}
+
 fn main() {
     require_desktop();
     let runs: usize = std::env::var("FOOTPRINT_RUNS")
@@ -150,27 +162,8 @@ fn main() {
             .unwrap_or(30),
     );
     let ours = PathBuf::from(env!("CARGO_BIN_EXE_pulseboard"));
-    let size = std::fs::metadata(&ours).map(|m| m.len()).unwrap_or(0);
-    println!(
-        "binary {} ({:.1} MiB)",
-        ours.display(),
-        size as f64 / 1048576.0
-    );
-    let results: Vec<Run> = (0..runs)
-        .map(|_| run_once(&ours, "Pulseboard", settle))
-        .collect();
-    report("Pulseboard", &results);
-
+    measure("Pulseboard", &ours, "Pulseboard", runs, settle);
     if let Some(other) = std::env::var_os("FOOTPRINT_COMPARE").map(PathBuf::from) {
-        let size = std::fs::metadata(&other).map(|m| m.len()).unwrap_or(0);
-        println!(
-            "binary {} ({:.1} MiB)",
-            other.display(),
-            size as f64 / 1048576.0
-        );
-        let results: Vec<Run> = (0..runs)
-            .map(|_| run_once(&other, "Bare window", settle))
-            .collect();
-        report("Bare Tauri 2 window", &results);
+        measure("Bare Tauri 2 window", &other, "Bare window", runs, settle);
     }
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::webdriver::{Driver, Session};
-use common::{bin, cli, files_containing, unique_secret};
+use common::{bin, cli, connection_ids, files_containing, unique_secret};
 use pulseboard::domain::ConnectionId;
 use pulseboard::secrets::{Keychain, SecretKey, SecretStore};
 use pulseboard::store::Store;
@@ -41,6 +41,8 @@ fn add_a_connection_through_the_form() {
     s.type_into("#field-access_token", &token);
     s.click("#connection-save");
     s.wait_for_text(".field-error", "your-store.myshopify.com");
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    s.screenshot(&shots.join("e2e-form-error.png"));
 
     s.type_into("#field-shop", "e2e-shop.myshopify.com");
     s.type_into("#field-access_token", &token);
@@ -50,18 +52,9 @@ fn add_a_connection_through_the_form() {
     assert!(!table.contains(&token));
 
     // The CLI reads the same data dir while the app has it open.
-    let out = cli(dir.path())
-        .args(["connections", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 1);
-    let id = list[0]["id"].as_i64().unwrap();
+    let ids = connection_ids(dir.path());
+    assert_eq!(ids.len(), 1);
+    let id = ids[0];
 
     // The secret is in the keychain...
     let install_id = Store::open(&dir.path().join("pulseboard.sqlite3"))
@@ -93,7 +86,6 @@ fn add_a_connection_through_the_form() {
     );
     assert!(!replies.contains(&token));
 
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     s.screenshot(&shots.join("e2e-connections.png"));
     s.close();
 

@@ -248,6 +248,46 @@ fn workspaces_settings_and_ui_state() {
 }
 
 #[test]
+fn recurring_expenses() {
+    let h = harness();
+    let ws = h.workspace();
+    let added = h.ok(
+        "add_expense",
+        json!({"workspaceId": ws, "input": {"name": "Rent", "monthly_amount": "30000.50", "start_month": "2026-01", "end_month": ""}}),
+    );
+    assert_eq!(
+        added["monthly_amount"], "30000.5",
+        "amounts are stored exactly, normalised"
+    );
+    assert_eq!(added["end_month"], Value::Null);
+    let err = h
+        .invoke(
+            "add_expense",
+            json!({"workspaceId": ws, "input": {"name": "Tools", "monthly_amount": "10", "start_month": "2026-05", "end_month": "2026-04"}}),
+        )
+        .unwrap_err();
+    assert_eq!(err["field"], "end_month");
+    let err = h
+        .invoke("add_expense", json!({"workspaceId": 999, "input": {"name": "X", "monthly_amount": "1", "start_month": "2026-01"}}))
+        .unwrap_err();
+    assert_eq!(err["code"], "not_found");
+    assert_eq!(
+        h.ok("list_expenses", json!({"workspaceId": ws}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    h.ok("remove_expense", json!({"id": added["id"]}));
+    assert_eq!(h.ok("list_expenses", json!({"workspaceId": ws})), json!([]));
+    assert_eq!(
+        h.invoke("remove_expense", json!({"id": added["id"]}))
+            .unwrap_err()["code"],
+        "not_found"
+    );
+}
+
+#[test]
 fn unknown_commands_are_refused() {
     let h = harness();
     assert!(h
@@ -288,5 +328,15 @@ fn the_capability_grants_exactly_the_declared_commands() {
     declared.sort();
     granted.sort();
     assert_eq!(declared, granted);
+
+    // And every declared command is registered with the handler: called with
+    // no arguments it may refuse them, but it must not be unknown.
+    let h = harness();
+    for permission in &declared {
+        let cmd = permission.trim_start_matches("allow-").replace('-', "_");
+        if let Err(e) = h.invoke(&cmd, json!({})) {
+            assert!(!e.to_string().contains("not found"), "{cmd}: {e}");
+        }
+    }
     assert_eq!(cap["windows"], json!(["main"]));
 }

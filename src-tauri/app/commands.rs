@@ -5,9 +5,11 @@
 use super::error::CommandError;
 use super::state::{AppState, META_UI_PAGE};
 use super::view::{
-    AppInfo, ConnectionDetail, ConnectionView, ProviderView, UiState, WorkspaceView,
+    AppInfo, ConnectionDetail, ConnectionView, ExpenseView, ProviderView, UiState, WorkspaceView,
 };
-use crate::domain::{ConnectionId, ConnectionInput, Provider, WorkspaceId, WorkspaceInput};
+use crate::domain::{
+    ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceId, WorkspaceInput,
+};
 use tauri::State;
 
 type Result<T> = std::result::Result<T, CommandError>;
@@ -72,6 +74,30 @@ pub fn update_workspace(
 #[tauri::command(async)]
 pub fn set_active_workspace(state: State<'_, AppState>, id: i64) -> Result<()> {
     state.core().set_active_workspace(WorkspaceId(id))?;
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn list_expenses(state: State<'_, AppState>, workspace_id: i64) -> Result<Vec<ExpenseView>> {
+    let list = state.core().expenses(WorkspaceId(workspace_id))?;
+    Ok(list.into_iter().map(Into::into).collect())
+}
+
+#[tauri::command(async)]
+pub fn add_expense(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    input: ExpenseInput,
+) -> Result<ExpenseView> {
+    Ok(state
+        .core()
+        .add_expense(WorkspaceId(workspace_id), &input)?
+        .into())
+}
+
+#[tauri::command(async)]
+pub fn remove_expense(state: State<'_, AppState>, id: i64) -> Result<()> {
+    state.core().remove_expense(id)?;
     Ok(())
 }
 

@@ -33,7 +33,9 @@ impl From<ServiceError> for CommandError {
                 field: Some(i.field),
             },
             ServiceError::Store(
-                StoreError::WorkspaceNotFound(_) | StoreError::ConnectionNotFound(_),
+                StoreError::WorkspaceNotFound(_)
+                | StoreError::ConnectionNotFound(_)
+                | StoreError::ExpenseNotFound(_),
             ) => Self::new("not_found", message),
             ServiceError::Store(StoreError::WorkspaceExists(_)) => Self {
                 code: "conflict",

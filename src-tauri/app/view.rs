@@ -1,6 +1,6 @@
 //! IPC payload types: what the UI receives. Never a secret; at most a masked hint.
 
-use crate::domain::{Connection, FieldSpec, Provider, Workspace};
+use crate::domain::{Connection, FieldSpec, Provider, RecurringExpense, Workspace};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,6 +111,28 @@ impl From<Provider> for ProviderView {
             instructions: spec.instructions,
             fields: spec.fields,
             default_schedule: crate::settings::default_schedule(p),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpenseView {
+    pub id: i64,
+    pub name: String,
+    /// Decimal string in the workspace currency.
+    pub monthly_amount: String,
+    pub start_month: String,
+    pub end_month: Option<String>,
+}
+
+impl From<RecurringExpense> for ExpenseView {
+    fn from(e: RecurringExpense) -> Self {
+        Self {
+            id: e.id,
+            name: e.name,
+            monthly_amount: e.monthly_amount.to_string(),
+            start_month: e.start_month,
+            end_month: e.end_month,
         }
     }
 }

@@ -7,7 +7,7 @@ pub mod workspace;
 pub use provider::{
     ConnectionInput, FieldKind, FieldSpec, Provider, ProviderSpec, ValidConnection,
 };
-pub use workspace::{WorkspaceInput, WorkspacePatch};
+pub use workspace::{ExpenseInput, WorkspaceInput, WorkspacePatch};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -155,9 +155,117 @@ pub fn validate_amount(field: &str, raw: &str) -> Result<Decimal, InvalidInput> 
     Ok(value.normalize())
 }
 
+/// A recurring expense as typed: a monthly amount from a month on.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExpenseInput {
+    pub name: String,
+    pub monthly_amount: String,
+    /// `YYYY-MM`
+    pub start_month: String,
+    /// `YYYY-MM`; empty or absent = open-ended.
+    #[serde(default)]
+    pub end_month: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidExpense {
+    pub name: String,
+    pub monthly_amount: Decimal,
+    pub start_month: String,
+    pub end_month: Option<String>,
+}
+
+pub fn validate_expense(input: &ExpenseInput) -> Result<ValidExpense, InvalidInput> {
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(InvalidInput::new(
+            "name",
+            "give the expense a name, like Rent or Software",
+        ));
+    }
+    if name.chars().count() > 80 {
+        return Err(InvalidInput::new(
+            "name",
+            "keep the name under 80 characters",
+        ));
+    }
+    let monthly_amount = validate_amount("monthly_amount", &input.monthly_amount)?;
+    let start_month = validate_month("start_month", &input.start_month)?;
+    let end_month = match input.end_month.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(m) => Some(validate_month("end_month", m)?),
+    };
+    if let Some(end) = &end_month {
+        // `YYYY-MM` strings order as the months do.
+        if *end < start_month {
+            return Err(InvalidInput::new(
+                "end_month",
+                "the last month is before the first",
+            ));
+        }
+    }
+    Ok(ValidExpense {
+        name: name.to_string(),
+        monthly_amount,
+        start_month,
+        end_month,
+    })
+}
+
+/// A calendar month written `YYYY-MM`.
+pub fn validate_month(field: &str, raw: &str) -> Result<String, InvalidInput> {
+    let raw = raw.trim();
+    let ok = raw.len() == 7
+        && chrono::NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d").is_ok();
+    if ok {
+        Ok(raw.to_string())
+    } else {
+        Err(InvalidInput::new(
+            field,
+            format!("'{raw}' is not a month; write it as YYYY-MM, like 2026-01"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expenses() {
+        let input = |start: &str, end: Option<&str>| ExpenseInput {
+            name: "Rent".into(),
+            monthly_amount: "30000".into(),
+            start_month: start.into(),
+            end_month: end.map(String::from),
+        };
+        let ok = validate_expense(&input("2026-01", Some(""))).unwrap();
+        assert_eq!((ok.start_month.as_str(), ok.end_month), ("2026-01", None));
+        assert!(validate_expense(&input("2026-03", Some("2026-03"))).is_ok());
+        assert_eq!(
+            validate_expense(&input("2026-03", Some("2026-02")))
+                .unwrap_err()
+                .field,
+            "end_month"
+        );
+        assert_eq!(
+            validate_expense(&input("2026-13", None)).unwrap_err().field,
+            "start_month"
+        );
+        assert_eq!(
+            validate_expense(&input("2026-1", None)).unwrap_err().field,
+            "start_month"
+        );
+        let mut negative = input("2026-01", None);
+        negative.monthly_amount = "-5".into();
+        assert_eq!(
+            validate_expense(&negative).unwrap_err().field,
+            "monthly_amount"
+        );
+        let mut nameless = input("2026-01", None);
+        nameless.name = " ".into();
+        assert_eq!(validate_expense(&nameless).unwrap_err().field, "name");
+    }
 
     #[test]
     fn zones_currencies_percents() {

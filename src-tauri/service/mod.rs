@@ -6,8 +6,8 @@
 use crate::domain::provider::{self, SecretFields, SecretsRequired};
 use crate::domain::workspace::WorkspacePatch;
 use crate::domain::{
-    Connection, ConnectionId, ConnectionInput, InvalidInput, Provider, Workspace, WorkspaceId,
-    WorkspaceInput,
+    Connection, ConnectionId, ConnectionInput, ExpenseInput, InvalidInput, Provider,
+    RecurringExpense, Workspace, WorkspaceId, WorkspaceInput,
 };
 use crate::secrets::{SecretError, SecretKey, SecretStore};
 use crate::settings::{self, Paths, PathsError};
@@ -112,6 +112,38 @@ impl Core {
 
     pub fn set_active_workspace(&mut self, id: WorkspaceId) -> Result<()> {
         Ok(self.store.set_active_workspace(id)?)
+    }
+
+    pub fn expenses(&self, workspace: WorkspaceId) -> Result<Vec<RecurringExpense>> {
+        Ok(self.store.expenses(workspace)?)
+    }
+
+    /// Add a recurring expense to a workspace.
+    pub fn add_expense(
+        &mut self,
+        workspace: WorkspaceId,
+        input: &ExpenseInput,
+    ) -> Result<RecurringExpense> {
+        let e = crate::domain::workspace::validate_expense(input)?;
+        let id = self.store.add_expense(
+            workspace,
+            &e.name,
+            e.monthly_amount,
+            &e.start_month,
+            e.end_month.as_deref(),
+        )?;
+        tracing::info!(workspace = %workspace, expense = id, "recurring expense added");
+        self.store
+            .expenses(workspace)?
+            .into_iter()
+            .find(|x| x.id == id)
+            .ok_or_else(|| StoreError::ExpenseNotFound(id).into())
+    }
+
+    pub fn remove_expense(&mut self, id: i64) -> Result<()> {
+        self.store.remove_expense(id)?;
+        tracing::info!(expense = id, "recurring expense removed");
+        Ok(())
     }
 
     // ---- connections ------------------------------------------------------

@@ -5,7 +5,9 @@ import { h, showFormError, clearFormErrors } from "./dom.js";
 const COMMON_CURRENCIES = ["USD", "EUR", "GBP", "INR", "CAD", "AUD", "SGD", "AED", "JPY", "BRL", "MXN", "ZAR"];
 
 function row(id, label, input, help) {
-  return [h("label", { for: id }, label), input, help ? h("div", { class: "help" }, help) : null];
+  const parts = [h("label", { for: id }, label), input];
+  if (help) parts.push(h("div", { class: "help" }, help));
+  return parts;
 }
 
 /**

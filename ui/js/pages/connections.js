@@ -16,7 +16,7 @@ export async function render(app) {
   const body = h("div", { id: "connections-body" });
   const addButton = h("button", { class: "primary", id: "add-connection", onclick: () => openForm(null) }, "Add connection");
   section.append(
-    h("div", { style: "display:flex;justify-content:space-between;align-items:center" },
+    h("div", { class: "page-head" },
       h("div", {}, h("h1", {}, "Connections"), h("p", { class: "lead" }, `Accounts that feed ${app.workspace.name}. Credentials are kept in your system keychain, never in Pulseboard's files.`)),
       addButton),
     body,
@@ -79,11 +79,11 @@ async function connectionForm({ app, specs, detail, done }) {
   const form = h("form", { class: "grid", id: "connection-form", novalidate: true });
   const providerSelect = h("select", { id: "provider", name: "provider", disabled: editing },
     ...specs.map((s) => h("option", { value: s.provider, selected: detail?.provider === s.provider }, s.label)));
-  const fieldsBox = h("div", { style: "display:contents" });
+  const fieldsBox = h("div", { class: "contents" });
 
   function renderFields() {
     const spec = specs.find((s) => s.provider === providerSelect.value);
-    const rows = [h("div", { class: "help", style: "grid-column:1/3;margin:0" }, spec.instructions)];
+    const rows = [h("div", { class: "help span-all" }, spec.instructions)];
     for (const f of spec.fields) {
       const secret = f.kind === "secret";
       const id = `field-${f.key}`;
@@ -98,9 +98,9 @@ async function connectionForm({ app, specs, detail, done }) {
       );
       if (f.help) rows.push(h("div", { class: "help" }, f.help));
     }
-    rows.push(h("details", { style: "grid-column:1/3" },
+    rows.push(h("details", { class: "span-all" },
       h("summary", {}, "Name, schedule and address"),
-      h("div", { class: "grid", style: "display:grid;grid-template-columns:minmax(160px,220px) minmax(220px,420px);gap:10px 14px" },
+      h("div", { class: "grid" },
         h("label", { for: "field-display_name" }, "Display name"),
         h("input", { id: "field-display_name", name: "display_name", value: detail?.display_name ?? "", placeholder: `${spec.label} · …` }),
         h("label", { for: "field-schedule" }, "Sync schedule (cron)"),
@@ -141,6 +141,6 @@ async function connectionForm({ app, specs, detail, done }) {
     }
   });
 
-  panel.append(h("h2", { style: "margin-top:0" }, editing ? `Edit ${detail.display_name}` : "Add a connection"), form);
+  panel.append(h("h2", { class: "first" }, editing ? `Edit ${detail.display_name}` : "Add a connection"), form);
   return panel;
 }

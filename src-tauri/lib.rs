@@ -5,6 +5,7 @@
 pub mod app;
 pub mod cli;
 pub mod domain;
+pub mod metrics;
 pub mod secrets;
 pub mod service;
 pub mod settings;

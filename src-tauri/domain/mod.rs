@@ -2,6 +2,7 @@
 //! connections. No IO happens here; validation is pure so it is table-tested.
 
 pub mod provider;
+pub mod records;
 pub mod workspace;
 
 pub use provider::{

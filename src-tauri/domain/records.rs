@@ -1,0 +1,139 @@
+//! The synced records the metrics are computed from, as plain values: orders with
+//! their lines and refunds, product costs, ad rows, shipments and sales activity.
+//! Connectors produce them; `metrics` reads them. Money is `Decimal`, never float.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+/// Shopify's `displayFinancialStatus`, reduced to what the metrics ask of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinancialStatus {
+    /// Cancelled without any captured payment: never counts.
+    Voided,
+    /// Anything else (pending, paid, refunded, …).
+    Other,
+}
+
+/// An order line after order edits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderLine {
+    pub id: String,
+    pub variant_id: Option<String>,
+    /// Units sold after edits and before refunds (Shopify: `currentQuantity`
+    /// plus the line's refunded quantity).
+    pub quantity: i64,
+    /// Original unit price, before discounts.
+    pub unit_price: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefundLine {
+    pub line_id: String,
+    pub quantity: i64,
+    /// Refunded line subtotal after discounts, without tax.
+    pub subtotal: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refund {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub lines: Vec<RefundLine>,
+    pub shipping: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    pub id: String,
+    pub processed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub test: bool,
+    pub financial_status: FinancialStatus,
+    pub customer_id: Option<String>,
+    /// The customer's lifetime order count as Shopify reports it now.
+    pub customer_order_count: Option<u64>,
+    pub discounts: Decimal,
+    pub shipping: Decimal,
+    pub taxes: Decimal,
+    pub lines: Vec<OrderLine>,
+    pub refunds: Vec<Refund>,
+}
+
+impl Order {
+    /// The moment that decides the order's day: `processedAt`, else `createdAt`.
+    pub fn booked_at(&self) -> DateTime<Utc> {
+        self.processed_at.unwrap_or(self.created_at)
+    }
+
+    /// Test orders and orders cancelled with no captured payment do not count.
+    pub fn counts(&self) -> bool {
+        !self.test && self.financial_status != FinancialStatus::Voided
+    }
+}
+
+/// What is known of one variant's unit cost.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VariantCost {
+    /// Entered by the user in Pulseboard; wins over everything.
+    pub entered: Option<Decimal>,
+    /// Shopify's inventory item `unitCost`.
+    pub shopify: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdPlatform {
+    Meta,
+    Google,
+}
+
+/// One campaign's figures on one day, as the platform reports them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdDay {
+    pub platform: AdPlatform,
+    pub date: NaiveDate,
+    pub campaign_id: String,
+    pub spend: Decimal,
+    pub impressions: i64,
+    /// Meta `inline_link_clicks`; Google `clicks`.
+    pub clicks: i64,
+    /// Meta only; 0 for Google.
+    pub reach: i64,
+    pub purchases: Decimal,
+    pub purchase_value: Decimal,
+}
+
+/// A shipment's current status, mapped as metrics.md says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShipmentStatus {
+    Delivered,
+    InTransit,
+    Rto,
+    Ndr,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shipment {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub status: ShipmentStatus,
+    /// Forward plus RTO freight.
+    pub freight: Decimal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityKind {
+    Email,
+    CrmCall,
+    Lead,
+    Call { answered: bool },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    pub id: String,
+    pub kind: ActivityKind,
+    pub at: DateTime<Utc>,
+    /// Talk time in seconds (dialer calls).
+    pub talk_time_s: i64,
+}

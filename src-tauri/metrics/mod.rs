@@ -1,0 +1,413 @@
+//! Pure: synced records → the daily figures of `shared/metrics.md`, and periods
+//! built from them. Days are calendar days in the workspace time zone (DST
+//! included); money is summed exactly as `Decimal`; every ratio is computed at
+//! the end from sums, and is empty (`None`) when its denominator is zero.
+
+use crate::domain::records::{
+    Activity, ActivityKind, AdDay, AdPlatform, Order, Shipment, ShipmentStatus, VariantCost,
+};
+use crate::domain::RecurringExpense;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The workspace settings the figures depend on.
+#[derive(Debug, Clone)]
+pub struct Settings<'a> {
+    pub timezone: Tz,
+    /// Estimate for lines with no known cost, as % of unit price; `None` = no estimate.
+    pub default_cogs_percent: Option<Decimal>,
+    pub payment_fee_percent: Decimal,
+    pub payment_fee_fixed: Decimal,
+    pub expenses: &'a [RecurringExpense],
+    /// Unit costs by variant id.
+    pub costs: &'a HashMap<String, VariantCost>,
+}
+
+/// The records to compute from. `orders` must hold every stored order of each
+/// customer who has one in range, so first orders can be told.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Records<'a> {
+    pub orders: &'a [Order],
+    pub ads: &'a [AdDay],
+    pub shipments: &'a [Shipment],
+    pub activities: &'a [Activity],
+}
+
+/// The additive figures of a day or a period. Periods add these up; ratios and
+/// the derived figures are computed from them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    pub orders: i64,
+    pub gross_sales: Decimal,
+    pub discounts: Decimal,
+    pub shipping_charged: Decimal,
+    pub taxes: Decimal,
+    pub refunds: Decimal,
+    pub units: i64,
+    pub cogs: Decimal,
+    pub cogs_estimated: Decimal,
+    pub ad_spend: Decimal,
+    pub shipping_cost: Decimal,
+    pub payment_fees: Decimal,
+    pub other_expenses: Decimal,
+    pub impressions: i64,
+    pub reach: i64,
+    pub clicks: i64,
+    pub platform_purchases: Decimal,
+    pub platform_purchase_value: Decimal,
+    pub new_customers: i64,
+    pub returning_customers: i64,
+    pub shipments: i64,
+    pub delivered: i64,
+    pub in_transit: i64,
+    pub rto: i64,
+    pub ndr: i64,
+    pub emails: i64,
+    pub crm_calls: i64,
+    pub leads: i64,
+    pub calls: i64,
+    pub calls_answered: i64,
+    pub calls_missed: i64,
+    pub talk_time_s: i64,
+}
+
+fn ratio(numerator: Decimal, denominator: Decimal) -> Option<Decimal> {
+    (!denominator.is_zero()).then(|| numerator / denominator)
+}
+
+impl Totals {
+    /// Add another day's (or period's) additive figures to these.
+    pub fn add(&mut self, o: &Totals) {
+        self.orders += o.orders;
+        self.gross_sales += o.gross_sales;
+        self.discounts += o.discounts;
+        self.shipping_charged += o.shipping_charged;
+        self.taxes += o.taxes;
+        self.refunds += o.refunds;
+        self.units += o.units;
+        self.cogs += o.cogs;
+        self.cogs_estimated += o.cogs_estimated;
+        self.ad_spend += o.ad_spend;
+        self.shipping_cost += o.shipping_cost;
+        self.payment_fees += o.payment_fees;
+        self.other_expenses += o.other_expenses;
+        self.impressions += o.impressions;
+        self.reach += o.reach;
+        self.clicks += o.clicks;
+        self.platform_purchases += o.platform_purchases;
+        self.platform_purchase_value += o.platform_purchase_value;
+        self.new_customers += o.new_customers;
+        self.returning_customers += o.returning_customers;
+        self.shipments += o.shipments;
+        self.delivered += o.delivered;
+        self.in_transit += o.in_transit;
+        self.rto += o.rto;
+        self.ndr += o.ndr;
+        self.emails += o.emails;
+        self.crm_calls += o.crm_calls;
+        self.leads += o.leads;
+        self.calls += o.calls;
+        self.calls_answered += o.calls_answered;
+        self.calls_missed += o.calls_missed;
+        self.talk_time_s += o.talk_time_s;
+    }
+
+    /// `gross_sales − discounts + shipping_charged` of the orders counted here.
+    fn order_value(&self) -> Decimal {
+        self.gross_sales - self.discounts + self.shipping_charged
+    }
+
+    pub fn revenue(&self) -> Decimal {
+        self.order_value() - self.refunds
+    }
+
+    pub fn gross_profit(&self) -> Decimal {
+        self.revenue() - self.cogs
+    }
+
+    pub fn net_profit(&self) -> Decimal {
+        self.revenue()
+            - self.cogs
+            - self.ad_spend
+            - self.shipping_cost
+            - self.payment_fees
+            - self.other_expenses
+    }
+
+    pub fn customers(&self) -> i64 {
+        self.new_customers + self.returning_customers
+    }
+
+    pub fn aov(&self) -> Option<Decimal> {
+        ratio(self.order_value(), self.orders.into())
+    }
+    pub fn gross_margin(&self) -> Option<Decimal> {
+        ratio(self.gross_profit(), self.revenue())
+    }
+    pub fn net_margin(&self) -> Option<Decimal> {
+        ratio(self.net_profit(), self.revenue())
+    }
+    pub fn roas(&self) -> Option<Decimal> {
+        ratio(self.revenue(), self.ad_spend)
+    }
+    pub fn platform_roas(&self) -> Option<Decimal> {
+        ratio(self.platform_purchase_value, self.ad_spend)
+    }
+    pub fn poas(&self) -> Option<Decimal> {
+        ratio(self.gross_profit(), self.ad_spend)
+    }
+    pub fn cpp(&self) -> Option<Decimal> {
+        ratio(self.ad_spend, self.orders.into())
+    }
+    pub fn cpc(&self) -> Option<Decimal> {
+        ratio(self.ad_spend, self.clicks.into())
+    }
+    pub fn ctr(&self) -> Option<Decimal> {
+        ratio(self.clicks.into(), self.impressions.into())
+    }
+    pub fn cpm(&self) -> Option<Decimal> {
+        ratio(
+            self.ad_spend * Decimal::ONE_THOUSAND,
+            self.impressions.into(),
+        )
+    }
+    pub fn returning_rate(&self) -> Option<Decimal> {
+        ratio(self.returning_customers.into(), self.customers().into())
+    }
+    pub fn delivery_rate(&self) -> Option<Decimal> {
+        ratio(self.delivered.into(), self.shipments.into())
+    }
+    pub fn rto_rate(&self) -> Option<Decimal> {
+        ratio(self.rto.into(), self.shipments.into())
+    }
+}
+
+/// The calendar day of `at` in the workspace zone.
+pub fn local_day(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    at.with_timezone(&tz).date_naive()
+}
+
+/// A line's unit cost and whether it is an estimate; `None` when nothing is known.
+fn unit_cost(
+    s: &Settings<'_>,
+    variant: Option<&str>,
+    unit_price: Decimal,
+) -> Option<(Decimal, bool)> {
+    let known = variant.and_then(|v| s.costs.get(v));
+    if let Some(c) = known.and_then(|c| c.entered.or(c.shopify)) {
+        return Some((c, false));
+    }
+    s.default_cogs_percent
+        .map(|p| (p / Decimal::ONE_HUNDRED * unit_price, true))
+}
+
+/// For each customer: the id of their first order, when it can be known — the
+/// stored orders (counted or not) number as many as Shopify reports.
+fn first_orders(orders: &[Order]) -> HashMap<&str, &str> {
+    let mut by_customer: HashMap<&str, Vec<&Order>> = HashMap::new();
+    for o in orders {
+        if let Some(c) = o.customer_id.as_deref() {
+            by_customer.entry(c).or_default().push(o);
+        }
+    }
+    by_customer
+        .into_iter()
+        .filter_map(|(customer, list)| {
+            let reported = list.iter().filter_map(|o| o.customer_order_count).max()?;
+            if reported != list.len() as u64 {
+                return None; // older orders lie before the synced history
+            }
+            let first = list.iter().min_by_key(|o| (o.booked_at(), o.id.as_str()))?;
+            Some((customer, first.id.as_str()))
+        })
+        .collect()
+}
+
+/// The daily figures for every day from `from` to `to` (both included).
+pub fn daily(
+    records: Records<'_>,
+    s: &Settings<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> BTreeMap<NaiveDate, Totals> {
+    let mut days: BTreeMap<NaiveDate, Totals> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|d| (d, Totals::default()))
+        .collect();
+    let firsts = first_orders(records.orders);
+    let mut new_seen: HashSet<(NaiveDate, &str)> = HashSet::new();
+    let mut returning_seen: HashSet<(NaiveDate, &str)> = HashSet::new();
+
+    for o in records.orders.iter().filter(|o| o.counts()) {
+        let day = local_day(o.booked_at(), s.timezone);
+        if let Some(t) = days.get_mut(&day) {
+            t.orders += 1;
+            t.discounts += o.discounts;
+            t.shipping_charged += o.shipping;
+            t.taxes += o.taxes;
+            for line in &o.lines {
+                t.gross_sales += line.unit_price * Decimal::from(line.quantity);
+                t.units += line.quantity;
+                if let Some((cost, estimated)) =
+                    unit_cost(s, line.variant_id.as_deref(), line.unit_price)
+                {
+                    let amount = cost * Decimal::from(line.quantity);
+                    t.cogs += amount;
+                    if estimated {
+                        t.cogs_estimated += amount;
+                    }
+                }
+            }
+            if let Some(customer) = o.customer_id.as_deref() {
+                if firsts.get(customer) == Some(&o.id.as_str()) {
+                    if new_seen.insert((day, customer)) {
+                        t.new_customers += 1;
+                    }
+                } else {
+                    returning_seen.insert((day, customer));
+                }
+            }
+        }
+        for r in &o.refunds {
+            let Some(t) = days.get_mut(&local_day(r.created_at, s.timezone)) else {
+                continue;
+            };
+            t.refunds += r.shipping;
+            for rl in &r.lines {
+                t.refunds += rl.subtotal;
+                t.units -= rl.quantity;
+                let line = o.lines.iter().find(|l| l.id == rl.line_id);
+                let cost = line.and_then(|l| unit_cost(s, l.variant_id.as_deref(), l.unit_price));
+                if let Some((cost, estimated)) = cost {
+                    let amount = cost * Decimal::from(rl.quantity);
+                    t.cogs -= amount;
+                    if estimated {
+                        t.cogs_estimated -= amount;
+                    }
+                }
+            }
+        }
+    }
+    // A customer new on a day is not also returning that day.
+    for (day, customer) in returning_seen {
+        if !new_seen.contains(&(day, customer)) {
+            if let Some(t) = days.get_mut(&day) {
+                t.returning_customers += 1;
+            }
+        }
+    }
+
+    for a in records.ads {
+        if let Some(t) = days.get_mut(&a.date) {
+            t.ad_spend += a.spend;
+            t.impressions += a.impressions;
+            t.clicks += a.clicks;
+            if a.platform == AdPlatform::Meta {
+                t.reach += a.reach;
+            }
+            t.platform_purchases += a.purchases;
+            t.platform_purchase_value += a.purchase_value;
+        }
+    }
+
+    for sh in records.shipments {
+        if let Some(t) = days.get_mut(&local_day(sh.created_at, s.timezone)) {
+            t.shipments += 1;
+            t.shipping_cost += sh.freight;
+            match sh.status {
+                ShipmentStatus::Delivered => t.delivered += 1,
+                ShipmentStatus::InTransit => t.in_transit += 1,
+                ShipmentStatus::Rto => t.rto += 1,
+                ShipmentStatus::Ndr => t.ndr += 1,
+                ShipmentStatus::Other => {}
+            }
+        }
+    }
+
+    for a in records.activities {
+        if let Some(t) = days.get_mut(&local_day(a.at, s.timezone)) {
+            match a.kind {
+                ActivityKind::Email => t.emails += 1,
+                ActivityKind::CrmCall => t.crm_calls += 1,
+                ActivityKind::Lead => t.leads += 1,
+                ActivityKind::Call { answered } => {
+                    t.calls += 1;
+                    if answered {
+                        t.calls_answered += 1;
+                    } else {
+                        t.calls_missed += 1;
+                    }
+                    t.talk_time_s += a.talk_time_s;
+                }
+            }
+        }
+    }
+
+    for (day, t) in days.iter_mut() {
+        t.payment_fees = t.revenue() * s.payment_fee_percent / Decimal::ONE_HUNDRED
+            + s.payment_fee_fixed * Decimal::from(t.orders);
+        t.other_expenses = expenses_on(*day, s.expenses);
+    }
+    days
+}
+
+/// The recurring expenses that fall on `day`: each monthly amount spread evenly
+/// over the days of its month.
+pub fn expenses_on(day: NaiveDate, expenses: &[RecurringExpense]) -> Decimal {
+    let month = format!("{:04}-{:02}", day.year(), day.month());
+    let days_in_month = days_in_month(day);
+    expenses
+        .iter()
+        .filter(|e| e.start_month <= month && e.end_month.as_ref().is_none_or(|end| month <= *end))
+        .map(|e| e.monthly_amount / Decimal::from(days_in_month))
+        .sum()
+}
+
+fn days_in_month(day: NaiveDate) -> u32 {
+    let first = day.with_day(1).expect("day 1 exists");
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .expect("in range");
+    (next - first).num_days() as u32
+}
+
+/// How days are grouped into periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Day,
+    /// ISO weeks, starting on Monday.
+    Week,
+    /// Calendar months.
+    Month,
+    /// The whole range as one period.
+    Total,
+}
+
+/// The first day of the period that holds `day`.
+pub fn period_start(day: NaiveDate, by: Grouping, range_start: NaiveDate) -> NaiveDate {
+    match by {
+        Grouping::Day => day,
+        Grouping::Week => day - chrono::Days::new(day.weekday().num_days_from_monday().into()),
+        Grouping::Month => day.with_day(1).expect("day 1 exists"),
+        Grouping::Total => range_start,
+    }
+}
+
+/// Sum daily totals into periods (keyed by each period's first day). Ratios are
+/// then computed from these sums, never averaged.
+pub fn group(days: &BTreeMap<NaiveDate, Totals>, by: Grouping) -> BTreeMap<NaiveDate, Totals> {
+    let Some(first) = days.keys().next().copied() else {
+        return BTreeMap::new();
+    };
+    let mut out: BTreeMap<NaiveDate, Totals> = BTreeMap::new();
+    for (day, t) in days {
+        out.entry(period_start(*day, by, first)).or_default().add(t);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -491,6 +491,9 @@ fn every_command_has_help() {
         vec!["connect", "shopify", "--help"],
         vec!["connect", "google_ads", "--help"],
         vec!["connections", "--help"],
+        vec!["connection", "edit", "--help"],
+        vec!["connection", "enable", "--help"],
+        vec!["connection", "disable", "--help"],
         vec!["disconnect", "--help"],
     ] {
         cli(dir.path())
@@ -500,4 +503,166 @@ fn every_command_has_help() {
             .stdout(contains("Usage:"));
     }
     assert_eq!(file_count(dir.path()), 0, "help writes nothing");
+}
+
+#[test]
+fn edit_enable_disable_and_rotate_a_secret() {
+    let dir = data_dir_with_workspace();
+    let first = unique_secret("shpat_first_");
+    cli(dir.path())
+        .args([
+            "connect",
+            "shopify",
+            "--workspace",
+            "Acme",
+            "--shop",
+            "acme.myshopify.com",
+            "--name",
+            "Main",
+        ])
+        .write_stdin(format!(r#"{{"access_token":"{first}"}}"#))
+        .assert()
+        .success();
+
+    cli(dir.path())
+        .args([
+            "connection",
+            "edit",
+            "1",
+            "--schedule",
+            "*/20 * * * *",
+            "--base-url",
+            "http://127.0.0.1:9999",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("syncing on '*/20 * * * *'"));
+    cli(dir.path())
+        .args(["connection", "disable", "1"])
+        .assert()
+        .success();
+    let out = cli(dir.path())
+        .args(["connections", "--json"])
+        .output()
+        .unwrap();
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        c[0]["display_name"], "Main",
+        "an edit without --name keeps the name"
+    );
+    assert_eq!(c[0]["schedule"], "*/20 * * * *");
+    assert_eq!(c[0]["base_url"], "http://127.0.0.1:9999");
+    assert_eq!(c[0]["enabled"], false);
+    assert_eq!(c[0]["settings"]["shop"], "acme.myshopify.com");
+    assert_eq!(
+        keychain_entry(dir.path(), 1).unwrap().0["access_token"],
+        first,
+        "no --secrets keeps the secret"
+    );
+
+    let second = unique_secret("shpat_second_");
+    cli(dir.path())
+        .args(["connection", "edit", "1", "--secrets", "--base-url", ""])
+        .write_stdin(format!(r#"{{"access_token":"{second}"}}"#))
+        .assert()
+        .success();
+    cli(dir.path())
+        .args(["connection", "enable", "1"])
+        .assert()
+        .success();
+    let out = cli(dir.path())
+        .args(["connections", "--json"])
+        .output()
+        .unwrap();
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (c[0]["enabled"].as_bool(), c[0]["base_url"].as_str()),
+        (Some(true), None)
+    );
+    assert_eq!(
+        keychain_entry(dir.path(), 1).unwrap().0["access_token"],
+        second
+    );
+    assert!(files_containing(dir.path(), second.as_bytes()).is_empty());
+
+    for (args, stdin, code, message) in [
+        (
+            vec!["connection", "edit", "1", "--ad-account", "act_1"],
+            "",
+            2,
+            "ad_account: is not a field of a Shopify connection",
+        ),
+        (
+            vec!["connection", "edit", "1", "--schedule", "nope"],
+            "",
+            2,
+            "not a cron expression",
+        ),
+        (
+            vec!["connection", "edit", "1", "--secrets"],
+            "{}",
+            2,
+            "at least one secret field",
+        ),
+        (
+            vec!["connection", "edit", "1", "--secrets"],
+            r#"{"token":"x"}"#,
+            2,
+            "token: is not a field",
+        ),
+        (
+            vec!["connection", "edit", "7"],
+            "",
+            1,
+            "no connection with id 7",
+        ),
+        (
+            vec!["connection", "enable", "7"],
+            "",
+            1,
+            "no connection with id 7",
+        ),
+    ] {
+        cli(dir.path())
+            .args(&args)
+            .write_stdin(stdin)
+            .assert()
+            .code(code)
+            .stderr(contains(message));
+    }
+    assert_eq!(
+        keychain_entry(dir.path(), 1).unwrap().0["access_token"],
+        second,
+        "refused edits change nothing"
+    );
+    cli(dir.path()).args(["disconnect", "1"]).assert().success();
+}
+
+#[test]
+fn usage_errors_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path())
+        .args(["connect", "bogus", "--workspace", "Acme"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: unrecognized subcommand 'bogus'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_data_dir_on_a_read_only_filesystem_is_a_clear_error() {
+    // /proc refuses new folders even to root, so this holds in CI too.
+    let readonly = std::path::Path::new("/proc/pulseboard-test-data");
+    cli(readonly)
+        .args(["workspace", "add", "Acme"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "cannot create the folder /proc/pulseboard-test-data",
+        ));
 }

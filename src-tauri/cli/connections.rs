@@ -146,8 +146,7 @@ impl ProviderArgs {
 
 fn read_secrets(provider: Provider) -> Result<SecretFields, CliError> {
     let fields: Vec<&str> = provider.spec().secret_fields().map(|f| f.key).collect();
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
+    if std::io::stdin().is_terminal() {
         if fields.is_empty() {
             return Ok(SecretFields::default());
         }
@@ -156,12 +155,7 @@ fn read_secrets(provider: Provider) -> Result<SecretFields, CliError> {
             fields.join(", ")
         );
     }
-    let mut text = String::new();
-    stdin.lock().read_to_string(&mut text).map_err(|e| {
-        CliError::Usage(format!(
-            "cannot read the secret fields from standard input: {e}"
-        ))
-    })?;
+    let text = read_stdin()?;
     if text.trim().is_empty() && !fields.is_empty() {
         return Err(CliError::Usage(format!(
             "expected the secret fields on standard input as a JSON object with {}",
@@ -263,4 +257,126 @@ pub fn disconnect(core: &mut Core, args: DisconnectArgs) -> CliResult {
         c.id, c.display_name
     );
     Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConnectionCommand {
+    /// Change a connection; flags left out keep their value. With --secrets, new
+    /// secret fields are read as JSON from stdin (fields left out are kept).
+    Edit(EditArgs),
+    /// Let a connection sync on its schedule again.
+    Enable {
+        /// The connection's id, from `pulseboard connections`.
+        id: i64,
+    },
+    /// Stop a connection from syncing, keeping its data and credentials.
+    Disable {
+        /// The connection's id, from `pulseboard connections`.
+        id: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The connection's id, from `pulseboard connections`.
+    id: i64,
+    /// A name to show.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Cron expression for syncing.
+    #[arg(long, value_name = "CRON")]
+    schedule: Option<String>,
+    /// Replace the vendor's scheme and host; an empty value goes back to the vendor's own.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Shopify: the store's domain.
+    #[arg(long)]
+    shop: Option<String>,
+    /// Meta Ads: the ad account id.
+    #[arg(long)]
+    ad_account: Option<String>,
+    /// Google Ads: the customer id.
+    #[arg(long)]
+    customer_id: Option<String>,
+    /// Google Ads: the manager account id.
+    #[arg(long)]
+    login_customer_id: Option<String>,
+    /// Google Ads: the OAuth token endpoint.
+    #[arg(long)]
+    token_url: Option<String>,
+    /// Shiprocket or Copper: the e-mail.
+    #[arg(long)]
+    email: Option<String>,
+    /// Read new secret fields as a JSON object from standard input.
+    #[arg(long)]
+    secrets: bool,
+}
+
+pub fn manage(core: &mut Core, cmd: ConnectionCommand) -> CliResult {
+    match cmd {
+        ConnectionCommand::Edit(args) => edit(core, args),
+        ConnectionCommand::Enable { id } | ConnectionCommand::Disable { id } => {
+            let enabled = matches!(cmd, ConnectionCommand::Enable { .. });
+            let c = core.set_connection_enabled(ConnectionId(id), enabled)?;
+            let word = if enabled { "Enabled" } else { "Disabled" };
+            println!("{word} connection {} ('{}').", c.id, c.display_name);
+            Ok(())
+        }
+    }
+}
+
+fn edit(core: &mut Core, args: EditArgs) -> CliResult {
+    let old = core.connection(ConnectionId(args.id))?;
+    // Start from what is stored; the flags given replace it.
+    let mut settings: BTreeMap<String, String> = old
+        .settings
+        .iter()
+        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+        .collect();
+    for (key, value) in [
+        ("shop", args.shop),
+        ("ad_account", args.ad_account),
+        ("customer_id", args.customer_id),
+        ("login_customer_id", args.login_customer_id),
+        ("token_url", args.token_url),
+        ("email", args.email),
+    ] {
+        if let Some(v) = value {
+            settings.insert(key.to_string(), v);
+        }
+    }
+    let secrets = if args.secrets {
+        let fields = SecretFields::from_json(&read_stdin()?)?;
+        if fields.is_empty() {
+            return Err(CliError::Usage(
+                "--secrets expects a JSON object with at least one secret field on standard input"
+                    .into(),
+            ));
+        }
+        fields
+    } else {
+        SecretFields::default()
+    };
+    let input = ConnectionInput {
+        display_name: Some(args.name.unwrap_or(old.display_name)),
+        settings,
+        secrets: BTreeMapSecret(secrets.0),
+        base_url: args.base_url.or(old.base_url),
+        schedule: args.schedule,
+    };
+    let c = core.update_connection(old.id, &input)?;
+    println!(
+        "Saved connection {} ('{}'), syncing on '{}'.",
+        c.id, c.display_name, c.schedule
+    );
+    Ok(())
+}
+
+fn read_stdin() -> Result<String, CliError> {
+    let mut text = String::new();
+    std::io::stdin()
+        .lock()
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
+    Ok(text)
 }

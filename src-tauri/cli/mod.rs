@@ -35,6 +35,9 @@ enum Command {
     Connect(connections::ConnectArgs),
     /// List connections with their ids.
     Connections(connections::ListArgs),
+    /// Edit, enable or disable one connection.
+    #[command(subcommand)]
+    Connection(connections::ConnectionCommand),
     /// Remove a connection and its keychain entry.
     Disconnect(connections::DisconnectArgs),
 }
@@ -75,10 +78,20 @@ where
 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = e.exit_code();
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: print them whole, exit 0.
             let _ = e.print();
-            return code;
+            return 0;
+        }
+        Err(e) => {
+            // A usage error: one line, the first of clap's message, and exit 2.
+            let text = e.render().to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: bad usage");
+            eprintln!("{first} (see --help)");
+            return 2;
         }
     };
     let Some(command) = cli.command else {
@@ -108,6 +121,7 @@ fn dispatch(command: Command) -> CliResult {
         Command::Workspace(cmd) => workspace::run(&mut core, cmd),
         Command::Connect(args) => connections::connect(&mut core, args),
         Command::Connections(args) => connections::list(&core, args),
+        Command::Connection(cmd) => connections::manage(&mut core, cmd),
         Command::Disconnect(args) => connections::disconnect(&mut core, args),
     }
 }

@@ -263,7 +263,7 @@ pub fn disconnect(core: &mut Core, args: DisconnectArgs) -> CliResult {
 pub enum ConnectionCommand {
     /// Change a connection; flags left out keep their value. With --secrets, new
     /// secret fields are read as JSON from stdin (fields left out are kept).
-    Edit(EditArgs),
+    Edit(Box<EditArgs>),
     /// Let a connection sync on its schedule again.
     Enable {
         /// The connection's id, from `pulseboard connections`.
@@ -314,7 +314,7 @@ pub struct EditArgs {
 
 pub fn manage(core: &mut Core, cmd: ConnectionCommand) -> CliResult {
     match cmd {
-        ConnectionCommand::Edit(args) => edit(core, args),
+        ConnectionCommand::Edit(args) => edit(core, *args),
         ConnectionCommand::Enable { id } | ConnectionCommand::Disable { id } => {
             let enabled = matches!(cmd, ConnectionCommand::Enable { .. });
             let c = core.set_connection_enabled(ConnectionId(id), enabled)?;

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod connectors;
 pub mod domain;
 pub mod metrics;
 pub mod secrets;

@@ -11,6 +11,7 @@ pub mod secrets;
 pub mod service;
 pub mod settings;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 
 /// Entry point of the `pulseboard` binary; returns the process exit code.

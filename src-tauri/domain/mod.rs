@@ -3,6 +3,7 @@
 
 pub mod provider;
 pub mod records;
+pub mod run;
 pub mod workspace;
 
 pub use provider::{

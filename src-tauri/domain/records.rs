@@ -137,3 +137,30 @@ pub struct Activity {
     /// Talk time in seconds (dialer calls).
     pub talk_time_s: i64,
 }
+
+/// One page of one stream's records, as a connector hands it to the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Batch {
+    Orders(Vec<Order>),
+    /// Variant id and the shop's unit cost for it (`None`: the shop has none).
+    VariantCosts(Vec<(String, Option<Decimal>)>),
+    AdDays(Vec<AdDay>),
+    Shipments(Vec<Shipment>),
+    Activities(Vec<Activity>),
+}
+
+impl Batch {
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Orders(v) => v.len(),
+            Self::VariantCosts(v) => v.len(),
+            Self::AdDays(v) => v.len(),
+            Self::Shipments(v) => v.len(),
+            Self::Activities(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

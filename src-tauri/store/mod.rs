@@ -4,9 +4,13 @@
 
 mod connections;
 mod expenses;
+mod records;
+mod runs;
 mod workspaces;
 
 pub use connections::{ConnectionEdit, NewConnection};
+pub use records::RecordCounts;
+pub use runs::RunEnd;
 pub use workspaces::NewWorkspace;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -17,6 +21,7 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_recurring_expenses.sql"),
+    include_str!("migrations/0003_records.sql"),
 ];
 
 /// The schema version this build writes.

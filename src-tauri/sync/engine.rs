@@ -1,0 +1,212 @@
+//! One run of one connection: for each stream, fetch a page → upsert its
+//! records → move the stream's cursor, all in one transaction per page.
+//! Killing the process at any moment loses nothing and duplicates nothing:
+//! the next run resumes from the last committed cursor. Streams are
+//! independent; bad credentials stop the run and mark the connection.
+
+use crate::connectors::{BadRecord, FetchError};
+use crate::domain::records::Batch;
+use crate::domain::run::{Run, RunStatus, SkippedExample, StreamReport, Trigger};
+use crate::domain::{ConnectionId, ConnectionStatus};
+use crate::store::{RunEnd, Store, StoreError};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::future::Future;
+use std::path::Path;
+
+/// A page of one stream, as a source returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub batch: Batch,
+    /// Records that did not parse: skipped, counted, a few kept as examples.
+    pub bad: Vec<BadRecord>,
+    /// The bookmark to resume after this page.
+    pub cursor: Option<String>,
+    /// Whether another page follows in this run.
+    pub more: bool,
+}
+
+/// Where records come from: a vendor's API, or the built-in demo.
+pub trait Source: Send + Sync {
+    /// The streams to sync, in order.
+    fn streams(&self) -> Vec<String>;
+    /// The page after `cursor` (the first one when `None`).
+    fn fetch(
+        &self,
+        stream: &str,
+        cursor: Option<&str>,
+    ) -> impl Future<Output = Result<Page, FetchError>> + Send;
+    /// API requests made so far, for the run's record.
+    fn requests(&self) -> u64 {
+        0
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("connection {0} is already syncing")]
+    AlreadyRunning(ConnectionId),
+    #[error(
+        "connection {0} needs attention: its credentials were refused; edit them to sync again"
+    )]
+    NeedsAttention(ConnectionId),
+    #[error("cannot take the run lock {path}: {source}")]
+    Lock {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Held for the length of a run; the OS releases it if the process dies, so a
+/// crash never leaves a connection locked. Works across processes (the app
+/// and `pulseboard sync` on one data dir).
+#[derive(Debug)]
+pub struct RunLock {
+    _file: File,
+}
+
+impl RunLock {
+    pub fn try_take(locks_dir: &Path, connection: ConnectionId) -> Result<Self, SyncError> {
+        let path = locks_dir.join(format!("connection-{connection}.lock"));
+        let lock_err = |source| SyncError::Lock {
+            path: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(locks_dir).map_err(lock_err)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(lock_err)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(TryLockError::WouldBlock) => Err(SyncError::AlreadyRunning(connection)),
+            Err(TryLockError::Error(e)) => Err(lock_err(e)),
+        }
+    }
+}
+
+/// Safety net against a source that never says it is done.
+const MAX_PAGES_PER_STREAM: u64 = 100_000;
+/// How many skipped records a stream keeps as examples.
+const EXAMPLES_KEPT: usize = 5;
+
+/// Run one connection: take its lock, record the run, sync every stream.
+pub async fn run_connection<S: Source>(
+    store: &mut Store,
+    locks_dir: &Path,
+    connection: ConnectionId,
+    source: &S,
+    trigger: Trigger,
+) -> Result<Run, SyncError> {
+    let _lock = RunLock::try_take(locks_dir, connection)?;
+    if store.connection(connection)?.status == ConnectionStatus::NeedsAttention {
+        return Err(SyncError::NeedsAttention(connection));
+    }
+    let run = store.begin_run(connection, trigger)?;
+    tracing::info!(%connection, run, trigger = trigger.as_str(), "sync started");
+
+    let mut reports = Vec::new();
+    let mut auth_error: Option<String> = None;
+    for stream in source.streams() {
+        if auth_error.is_some() {
+            break;
+        }
+        let report = sync_stream(store, connection, source, &stream, &mut auth_error).await?;
+        reports.push(report);
+    }
+
+    let failed = reports.iter().filter(|r| r.error.is_some()).count();
+    let (status, connection_status) = if auth_error.is_some() {
+        (RunStatus::Failed, ConnectionStatus::NeedsAttention)
+    } else if failed == 0 {
+        (RunStatus::Succeeded, ConnectionStatus::Ok)
+    } else if failed < reports.len() {
+        (RunStatus::Partial, ConnectionStatus::Error)
+    } else {
+        (RunStatus::Failed, ConnectionStatus::Error)
+    };
+    let error = auth_error.or_else(|| {
+        reports
+            .iter()
+            .find_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.stream)))
+    });
+    store.finish_run(
+        run,
+        &RunEnd {
+            status,
+            error: error.as_deref(),
+            requests: source.requests(),
+            streams: &reports,
+            connection_status,
+        },
+    )?;
+    tracing::info!(%connection, run, status = status.as_str(), "sync finished");
+    let mut runs = store.runs(Some(connection), 1)?;
+    Ok(runs.remove(0))
+}
+
+async fn sync_stream<S: Source>(
+    store: &mut Store,
+    connection: ConnectionId,
+    source: &S,
+    stream: &str,
+    auth_error: &mut Option<String>,
+) -> Result<StreamReport, SyncError> {
+    let mut report = StreamReport {
+        stream: stream.to_string(),
+        ..Default::default()
+    };
+    let mut cursor = store.cursor(connection, stream)?;
+    loop {
+        if report.pages >= MAX_PAGES_PER_STREAM {
+            report.error = Some(format!(
+                "stopped after {MAX_PAGES_PER_STREAM} pages in one run"
+            ));
+            break;
+        }
+        let page = match source.fetch(stream, cursor.as_deref()).await {
+            Ok(page) => page,
+            Err(e) => {
+                if e.is_auth() {
+                    *auth_error = Some(e.to_string());
+                }
+                tracing::warn!(%connection, stream, error = %e, "stream failed");
+                report.error = Some(e.to_string());
+                break;
+            }
+        };
+        report.pages += 1;
+        report.fetched += (page.batch.len() + page.bad.len()) as u64;
+        report.skipped += page.bad.len() as u64;
+        for bad in page
+            .bad
+            .iter()
+            .take(EXAMPLES_KEPT.saturating_sub(report.examples.len()))
+        {
+            report.examples.push(SkippedExample {
+                id: bad.id.clone(),
+                reason: bad.reason.clone(),
+            });
+        }
+        let stuck = page.more && page.cursor.is_some() && page.cursor == cursor;
+        // The page's records are stored either way; a cursor that does not move
+        // is not followed again, so a faulty source cannot loop forever.
+        report.upserted +=
+            store.apply_page(connection, stream, &page.batch, page.cursor.as_deref())?;
+        if stuck || (page.more && page.cursor.is_none()) {
+            report.error =
+                Some("the source asked for another page without moving its cursor; stopped".into());
+            break;
+        }
+        if page.cursor.is_some() {
+            cursor = page.cursor;
+        }
+        if !page.more {
+            break;
+        }
+    }
+    Ok(report)
+}

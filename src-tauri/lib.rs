@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod connectors;
 pub mod domain;
+pub mod export;
 pub mod metrics;
 pub mod secrets;
 pub mod service;

@@ -45,7 +45,12 @@ fn a_file_at_the_previous_version_upgrades_and_keeps_its_rows() {
                 |_| Ok(()),
             )
             .unwrap();
-        (ws.id, id, old.install_id().unwrap(), old.table_names().unwrap())
+        (
+            ws.id,
+            id,
+            old.install_id().unwrap(),
+            old.table_names().unwrap(),
+        )
     };
 
     let mut store = Store::open(&path).unwrap();

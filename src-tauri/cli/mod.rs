@@ -3,6 +3,7 @@
 //! from standard input, never from argv.
 
 mod connections;
+mod metrics;
 mod table;
 mod workspace;
 
@@ -40,6 +41,10 @@ enum Command {
     Connection(connections::ConnectionCommand),
     /// Remove a connection and its keychain entry.
     Disconnect(connections::DisconnectArgs),
+    /// Show the figures of shared/metrics.md for a range of days.
+    Metrics(metrics::MetricsArgs),
+    /// Write the daily (weekly, monthly) figures of a range to a CSV file.
+    Export(metrics::ExportArgs),
 }
 
 /// Why a command failed, and so which exit code it ends with.
@@ -123,12 +128,37 @@ fn dispatch(command: Command) -> CliResult {
         Command::Connections(args) => connections::list(&core, args),
         Command::Connection(cmd) => connections::manage(&mut core, cmd),
         Command::Disconnect(args) => connections::disconnect(&mut core, args),
+        Command::Metrics(args) => metrics::metrics(&core, args),
+        Command::Export(args) => metrics::export(&core, args),
     }
 }
 
 /// Print `value` as pretty JSON on stdout.
 fn print_json(value: &impl serde::Serialize) -> CliResult {
     let text = serde_json::to_string_pretty(value).map_err(|e| CliError::Failed(e.to_string()))?;
-    println!("{text}");
-    Ok(())
+    emit(&text)
+}
+
+/// Write `text` and a newline to stdout. A reader that stops early (`| head`)
+/// is not an error.
+fn emit(text: &str) -> CliResult {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Failed(format!("cannot write the output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A CSV write error, except a reader that stopped early.
+fn csv_result(r: csv::Result<()>) -> CliResult {
+    match r {
+        Err(e) => match e.kind() {
+            csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            _ => Err(CliError::Failed(format!("cannot write the CSV: {e}"))),
+        },
+        Ok(()) => Ok(()),
+    }
 }

@@ -3,6 +3,8 @@
 //! included); money is summed exactly as `Decimal`; every ratio is computed at
 //! the end from sums, and is empty (`None`) when its denominator is zero.
 
+pub mod keys;
+
 use crate::domain::records::{
     Activity, ActivityKind, AdDay, AdPlatform, Order, Shipment, ShipmentStatus, VariantCost,
 };

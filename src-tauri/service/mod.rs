@@ -9,6 +9,7 @@ use crate::domain::{
     Connection, ConnectionId, ConnectionInput, ExpenseInput, InvalidInput, Provider,
     RecurringExpense, Workspace, WorkspaceId, WorkspaceInput,
 };
+use crate::metrics;
 use crate::secrets::{SecretError, SecretKey, SecretStore};
 use crate::settings::{self, Paths, PathsError};
 use crate::store::{ConnectionEdit, NewConnection, Store, StoreError};
@@ -144,6 +145,64 @@ impl Core {
         self.store.remove_expense(id)?;
         tracing::info!(expense = id, "recurring expense removed");
         Ok(())
+    }
+
+    // ---- metrics ----------------------------------------------------------
+
+    /// The workspace's figures for the local days `from..=to`, grouped `by`,
+    /// keyed by each period's first day.
+    pub fn metrics(
+        &self,
+        workspace: WorkspaceId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        by: metrics::Grouping,
+    ) -> Result<Vec<(chrono::NaiveDate, metrics::Totals)>> {
+        if from > to {
+            return Err(InvalidInput::new(
+                "from",
+                format!("{from} is after {to}; give the earlier day first"),
+            )
+            .into());
+        }
+        if (to - from).num_days() > 366 * 10 {
+            return Err(InvalidInput::new("to", "ask for at most ten years at once").into());
+        }
+        let ws = self.store.workspace(workspace)?;
+        let tz: chrono_tz::Tz = ws
+            .timezone
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("workspace time zone '{}'", ws.timezone)))?;
+        let connections: Vec<ConnectionId> = self
+            .store
+            .connections(Some(workspace))?
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        // Wide enough for any zone's offset; days outside the range are dropped.
+        let utc = |d: chrono::NaiveDate| format!("{}T00:00:00Z", d);
+        let from_utc = utc(from - chrono::Days::new(2));
+        let to_utc = utc(to + chrono::Days::new(2));
+        let loaded = self
+            .store
+            .metric_records(&connections, &from_utc, &to_utc, from, to)?;
+        let expenses = self.store.expenses(workspace)?;
+        let settings = metrics::Settings {
+            timezone: tz,
+            default_cogs_percent: ws.default_cogs_percent,
+            payment_fee_percent: ws.payment_fee_percent,
+            payment_fee_fixed: ws.payment_fee_fixed,
+            expenses: &expenses,
+            costs: &loaded.costs,
+        };
+        let records = metrics::Records {
+            orders: &loaded.orders,
+            ads: &loaded.ads,
+            shipments: &loaded.shipments,
+            activities: &loaded.activities,
+        };
+        let days = metrics::daily(records, &settings, from, to);
+        Ok(metrics::group(&days, by).into_iter().collect())
     }
 
     // ---- connections ------------------------------------------------------

@@ -9,7 +9,7 @@ mod runs;
 mod workspaces;
 
 pub use connections::{ConnectionEdit, NewConnection};
-pub use records::RecordCounts;
+pub use records::{LoadedRecords, RecordCounts};
 pub use runs::RunEnd;
 pub use workspaces::NewWorkspace;
 

@@ -244,3 +244,246 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
     }
     Ok(n)
 }
+
+/// Records loaded for computing metrics; see [`Store::metric_records`].
+#[derive(Debug, Clone, Default)]
+pub struct LoadedRecords {
+    pub orders: Vec<crate::domain::records::Order>,
+    pub ads: Vec<crate::domain::records::AdDay>,
+    pub shipments: Vec<crate::domain::records::Shipment>,
+    pub activities: Vec<crate::domain::records::Activity>,
+    pub costs: std::collections::HashMap<String, crate::domain::records::VariantCost>,
+}
+
+fn parse_ts(column: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| super::StoreError::Corrupt(format!("{column} = '{raw}' is not a timestamp")))
+}
+
+impl Store {
+    /// The records of `connections` that can touch the local days `from..=to`:
+    /// everything stamped between `from_utc` and `to_utc` (callers widen the
+    /// window by the largest zone offset), orders with a refund in it, every
+    /// stored order of those orders' customers, and the shop's variant costs.
+    pub fn metric_records(
+        &self,
+        connections: &[ConnectionId],
+        from_utc: &str,
+        to_utc: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<LoadedRecords> {
+        use super::parse_decimal;
+        use crate::domain::records::*;
+        let ids = serde_json::to_string(&connections.iter().map(|c| c.0).collect::<Vec<_>>())
+            .expect("ids");
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS picked (connection_id INTEGER, source_id TEXT, PRIMARY KEY (connection_id, source_id));
+             DELETE FROM picked;",
+        )?;
+        tx.execute(
+            "WITH conns AS (SELECT value AS id FROM json_each(?1)),
+             hit AS (
+               SELECT o.connection_id, o.source_id, o.customer_id FROM orders o
+               WHERE o.connection_id IN (SELECT id FROM conns)
+                 AND ((COALESCE(o.processed_at, o.created_at) >= ?2 AND COALESCE(o.processed_at, o.created_at) < ?3)
+                   OR EXISTS (SELECT 1 FROM refunds r WHERE r.connection_id = o.connection_id
+                              AND r.order_id = o.source_id AND r.created_at >= ?2 AND r.created_at < ?3)))
+             INSERT OR IGNORE INTO picked
+             SELECT connection_id, source_id FROM hit
+             UNION
+             SELECT o.connection_id, o.source_id FROM orders o
+             JOIN (SELECT DISTINCT connection_id, customer_id FROM hit WHERE customer_id IS NOT NULL) c
+               ON c.connection_id = o.connection_id AND c.customer_id = o.customer_id",
+            params![ids, from_utc, to_utc],
+        )?;
+
+        let mut out = LoadedRecords::default();
+        let mut index = std::collections::HashMap::new();
+        {
+            let mut stmt = tx.prepare(
+                "SELECT o.connection_id, o.source_id, o.processed_at, o.created_at, o.test, o.voided, o.customer_id,
+                        o.customer_order_count, o.discounts, o.shipping, o.taxes
+                 FROM orders o JOIN picked p ON p.connection_id = o.connection_id AND p.source_id = o.source_id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let conn: i64 = r.get(0)?;
+                let id: String = r.get(1)?;
+                let processed: Option<String> = r.get(2)?;
+                let created: String = r.get(3)?;
+                let customer: Option<String> = r.get(6)?;
+                index.insert((conn, id.clone()), out.orders.len());
+                out.orders.push(Order {
+                    id: id.clone(),
+                    processed_at: processed
+                        .as_deref()
+                        .map(|t| parse_ts("processed_at", t))
+                        .transpose()?,
+                    created_at: parse_ts("created_at", &created)?,
+                    test: r.get(4)?,
+                    financial_status: if r.get::<_, bool>(5)? {
+                        FinancialStatus::Voided
+                    } else {
+                        FinancialStatus::Other
+                    },
+                    // Customers are per shop: keep two shops' ids apart.
+                    customer_id: customer.map(|c| format!("{conn}:{c}")),
+                    customer_order_count: r.get::<_, Option<i64>>(7)?.map(|n| n as u64),
+                    discounts: parse_decimal("discounts", &r.get::<_, String>(8)?)?,
+                    shipping: parse_decimal("shipping", &r.get::<_, String>(9)?)?,
+                    taxes: parse_decimal("taxes", &r.get::<_, String>(10)?)?,
+                    lines: Vec::new(),
+                    refunds: Vec::new(),
+                });
+            }
+        }
+        {
+            let mut stmt = tx.prepare(
+                "SELECT l.connection_id, l.order_id, l.line_id, l.variant_id, l.quantity, l.unit_price
+                 FROM order_lines l JOIN picked p ON p.connection_id = l.connection_id AND p.source_id = l.order_id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let key = (r.get::<_, i64>(0)?, r.get::<_, String>(1)?);
+                if let Some(&i) = index.get(&key) {
+                    out.orders[i].lines.push(OrderLine {
+                        id: r.get(2)?,
+                        variant_id: r.get(3)?,
+                        quantity: r.get(4)?,
+                        unit_price: parse_decimal("unit_price", &r.get::<_, String>(5)?)?,
+                    });
+                }
+            }
+        }
+        {
+            let mut stmt = tx.prepare(
+                "SELECT f.connection_id, f.order_id, f.refund_id, f.created_at, f.shipping
+                 FROM refunds f JOIN picked p ON p.connection_id = f.connection_id AND p.source_id = f.order_id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let key = (r.get::<_, i64>(0)?, r.get::<_, String>(1)?);
+                if let Some(&i) = index.get(&key) {
+                    out.orders[i].refunds.push(Refund {
+                        id: r.get(2)?,
+                        created_at: parse_ts("refund created_at", &r.get::<_, String>(3)?)?,
+                        lines: Vec::new(),
+                        shipping: parse_decimal("refund shipping", &r.get::<_, String>(4)?)?,
+                    });
+                }
+            }
+            let mut stmt = tx.prepare(
+                "SELECT l.connection_id, l.order_id, l.refund_id, l.line_id, l.quantity, l.subtotal
+                 FROM refund_lines l JOIN picked p ON p.connection_id = l.connection_id AND p.source_id = l.order_id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let key = (r.get::<_, i64>(0)?, r.get::<_, String>(1)?);
+                let refund_id: String = r.get(2)?;
+                if let Some(refund) = index
+                    .get(&key)
+                    .and_then(|&i| out.orders[i].refunds.iter_mut().find(|f| f.id == refund_id))
+                {
+                    refund.lines.push(RefundLine {
+                        line_id: r.get(3)?,
+                        quantity: r.get(4)?,
+                        subtotal: parse_decimal("refund subtotal", &r.get::<_, String>(5)?)?,
+                    });
+                }
+            }
+        }
+        {
+            let mut stmt = tx.prepare(
+                "SELECT variant_id, unit_cost FROM variant_costs WHERE connection_id IN (SELECT value FROM json_each(?1))",
+            )?;
+            let mut rows = stmt.query([&ids])?;
+            while let Some(r) = rows.next()? {
+                let cost: Option<String> = r.get(1)?;
+                out.costs.insert(
+                    r.get(0)?,
+                    VariantCost {
+                        entered: None,
+                        shopify: cost.map(|c| parse_decimal("unit_cost", &c)).transpose()?,
+                    },
+                );
+            }
+        }
+        {
+            let mut stmt = tx.prepare(
+                "SELECT platform, campaign_id, date, spend, impressions, clicks, reach, purchases, purchase_value
+                 FROM ad_days WHERE connection_id IN (SELECT value FROM json_each(?1)) AND date >= ?2 AND date <= ?3",
+            )?;
+            let mut rows = stmt.query(params![ids, from.to_string(), to.to_string()])?;
+            while let Some(r) = rows.next()? {
+                let date: String = r.get(2)?;
+                out.ads.push(AdDay {
+                    platform: if r.get::<_, String>(0)? == "meta" {
+                        AdPlatform::Meta
+                    } else {
+                        AdPlatform::Google
+                    },
+                    campaign_id: r.get(1)?,
+                    date: date
+                        .parse()
+                        .map_err(|_| super::StoreError::Corrupt(format!("ad date '{date}'")))?,
+                    spend: parse_decimal("spend", &r.get::<_, String>(3)?)?,
+                    impressions: r.get(4)?,
+                    clicks: r.get(5)?,
+                    reach: r.get(6)?,
+                    purchases: parse_decimal("purchases", &r.get::<_, String>(7)?)?,
+                    purchase_value: parse_decimal("purchase_value", &r.get::<_, String>(8)?)?,
+                });
+            }
+        }
+        {
+            let mut stmt = tx.prepare(
+                "SELECT source_id, created_at, status, freight FROM shipments
+                 WHERE connection_id IN (SELECT value FROM json_each(?1)) AND created_at >= ?2 AND created_at < ?3",
+            )?;
+            let mut rows = stmt.query(params![ids, from_utc, to_utc])?;
+            while let Some(r) = rows.next()? {
+                let status = match r.get::<_, String>(2)?.as_str() {
+                    "delivered" => ShipmentStatus::Delivered,
+                    "in_transit" => ShipmentStatus::InTransit,
+                    "rto" => ShipmentStatus::Rto,
+                    "ndr" => ShipmentStatus::Ndr,
+                    _ => ShipmentStatus::Other,
+                };
+                out.shipments.push(Shipment {
+                    id: r.get(0)?,
+                    created_at: parse_ts("shipment created_at", &r.get::<_, String>(1)?)?,
+                    status,
+                    freight: parse_decimal("freight", &r.get::<_, String>(3)?)?,
+                });
+            }
+        }
+        {
+            let mut stmt = tx.prepare(
+                "SELECT source_id, kind, at, talk_time_s FROM activities
+                 WHERE connection_id IN (SELECT value FROM json_each(?1)) AND at >= ?2 AND at < ?3",
+            )?;
+            let mut rows = stmt.query(params![ids, from_utc, to_utc])?;
+            while let Some(r) = rows.next()? {
+                let kind = match r.get::<_, String>(1)?.as_str() {
+                    "email" => ActivityKind::Email,
+                    "crm_call" => ActivityKind::CrmCall,
+                    "lead" => ActivityKind::Lead,
+                    "call_answered" => ActivityKind::Call { answered: true },
+                    _ => ActivityKind::Call { answered: false },
+                };
+                out.activities.push(Activity {
+                    id: r.get(0)?,
+                    kind,
+                    at: parse_ts("activity at", &r.get::<_, String>(2)?)?,
+                    talk_time_s: r.get(3)?,
+                });
+            }
+        }
+        tx.execute_batch("DELETE FROM picked;")?;
+        tx.commit()?;
+        Ok(out)
+    }
+}

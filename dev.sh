@@ -83,6 +83,11 @@ cmd_launch() {
   require_rust
   say "Building Pulseboard (release; the first build takes a few minutes)"
   cargo build --release --locked
+  # A first-time user gets the built-in demo business to explore.
+  if [ "$(./target/release/pulseboard workspace list --json | tr -d '[:space:]')" = "[]" ]; then
+    say "First run: creating the demo business"
+    ./target/release/pulseboard demo
+  fi
   say "Opening Pulseboard"
   exec ./target/release/pulseboard
 }

@@ -4,6 +4,7 @@
 
 mod connections;
 mod metrics;
+mod sync;
 mod table;
 mod workspace;
 
@@ -41,6 +42,12 @@ enum Command {
     Connection(connections::ConnectionCommand),
     /// Remove a connection and its keychain entry.
     Disconnect(connections::DisconnectArgs),
+    /// Sync enabled connections now and print a summary; exit 1 if any failed.
+    Sync(sync::SyncArgs),
+    /// List recent sync runs.
+    Runs(sync::RunsArgs),
+    /// Create the Demo workspace with the built-in demo business, and sync it.
+    Demo,
     /// Show the figures of shared/metrics.md for a range of days.
     Metrics(metrics::MetricsArgs),
     /// Write the daily (weekly, monthly) figures of a range to a CSV file.
@@ -128,6 +135,9 @@ fn dispatch(command: Command) -> CliResult {
         Command::Connections(args) => connections::list(&core, args),
         Command::Connection(cmd) => connections::manage(&mut core, cmd),
         Command::Disconnect(args) => connections::disconnect(&mut core, args),
+        Command::Sync(args) => sync::sync(&mut core, args),
+        Command::Runs(args) => sync::runs(&core, args),
+        Command::Demo => sync::demo(&mut core),
         Command::Metrics(args) => metrics::metrics(&core, args),
         Command::Export(args) => metrics::export(&core, args),
     }

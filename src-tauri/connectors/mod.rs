@@ -3,6 +3,7 @@
 //! the rules ([`http`]), date windows with a lookback ([`window`]), and the
 //! record selector that skips bad records and says why ([`BadRecord`]).
 
+pub mod demo;
 pub mod http;
 pub mod window;
 

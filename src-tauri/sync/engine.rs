@@ -29,6 +29,12 @@ pub struct Page {
 pub trait Source: Send + Sync {
     /// The streams to sync, in order.
     fn streams(&self) -> Vec<String>;
+    /// Where a run starts a stream, given the stored cursor: the cursor itself,
+    /// or a lookback before it where the source restates recent data. Called
+    /// once per stream per run; later pages follow the pages' own cursors.
+    fn start_cursor(&self, _stream: &str, stored: Option<String>) -> Option<String> {
+        stored
+    }
     /// The page after `cursor` (the first one when `None`).
     fn fetch(
         &self,
@@ -159,7 +165,7 @@ async fn sync_stream<S: Source>(
         stream: stream.to_string(),
         ..Default::default()
     };
-    let mut cursor = store.cursor(connection, stream)?;
+    let mut cursor = source.start_cursor(stream, store.cursor(connection, stream)?);
     loop {
         if report.pages >= MAX_PAGES_PER_STREAM {
             report.error = Some(format!(

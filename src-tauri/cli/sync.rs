@@ -1,0 +1,211 @@
+//! `pulseboard sync`, `pulseboard runs` and `pulseboard demo`.
+
+use super::{print_json, table, CliError, CliResult};
+use crate::domain::run::Trigger;
+use crate::domain::{ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceInput};
+use crate::service::{Core, ServiceError};
+use crate::store::StoreError;
+use crate::sync::{run_connection, source_for};
+use clap::Args;
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Only this workspace's connections.
+    #[arg(long, value_name = "W")]
+    workspace: Option<String>,
+    /// Only this connection.
+    #[arg(long, value_name = "ID")]
+    connection: Option<i64>,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the sync runtime: {e}")))
+}
+
+/// Sync the chosen enabled connections one after another; exit 1 when any failed.
+pub fn sync(core: &mut Core, args: SyncArgs) -> CliResult {
+    let ws = args
+        .workspace
+        .as_deref()
+        .map(|w| core.workspace_by_name(w))
+        .transpose()?;
+    let mut list = core.connections(ws.map(|w| w.id))?;
+    if let Some(id) = args.connection {
+        let c = core.connection(ConnectionId(id))?;
+        list.retain(|x| x.id == c.id);
+    } else {
+        list.retain(|c| c.enabled);
+    }
+    if list.is_empty() {
+        println!("Nothing to sync: no enabled connections.");
+        return Ok(());
+    }
+    let rt = runtime()?;
+    let locks = core.paths().data_dir.join("locks");
+    let mut failed = 0;
+    for c in list {
+        let started = Instant::now();
+        eprintln!("Syncing {} ({})…", c.display_name, c.provider);
+        let source = match source_for(&c) {
+            Ok(s) => s,
+            Err(why) => {
+                println!("{}: not synced: {why}", c.display_name);
+                failed += 1;
+                continue;
+            }
+        };
+        match rt.block_on(run_connection(
+            core.store_mut(),
+            &locks,
+            c.id,
+            &source,
+            Trigger::Cli,
+        )) {
+            Ok(run) => {
+                println!(
+                    "{}: {} in {:.1} s: {} records fetched, {} stored, {} skipped{}",
+                    c.display_name,
+                    run.status.as_str(),
+                    started.elapsed().as_secs_f64(),
+                    run.records_fetched,
+                    run.records_upserted,
+                    run.records_skipped,
+                    run.error
+                        .as_deref()
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default()
+                );
+                if run.status != crate::domain::run::RunStatus::Succeeded {
+                    failed += 1;
+                }
+            }
+            Err(e) => {
+                println!("{}: not synced: {e}", c.display_name);
+                failed += 1;
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(CliError::Failed(format!(
+            "{failed} connection(s) did not sync"
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    /// Only this connection's runs.
+    #[arg(long, value_name = "ID")]
+    connection: Option<i64>,
+    /// How many of the newest runs.
+    #[arg(long, default_value_t = 20)]
+    limit: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn runs(core: &Core, args: RunsArgs) -> CliResult {
+    let runs = core
+        .store()
+        .runs(args.connection.map(ConnectionId), args.limit)
+        .map_err(ServiceError::from)?;
+    if args.json {
+        return print_json(&runs);
+    }
+    if runs.is_empty() {
+        println!("No sync runs yet. `pulseboard sync` runs one.");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                r.connection_id.to_string(),
+                r.trigger.as_str().into(),
+                r.status.as_str().into(),
+                r.started_at.clone(),
+                r.records_fetched.to_string(),
+                r.records_upserted.to_string(),
+                r.records_skipped.to_string(),
+                r.error.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table::render(
+            &[
+                "run",
+                "connection",
+                "trigger",
+                "status",
+                "started",
+                "fetched",
+                "stored",
+                "skipped",
+                "error"
+            ],
+            &rows
+        )
+    );
+    Ok(())
+}
+
+/// The demo workspace's name.
+pub const DEMO_WORKSPACE: &str = "Demo";
+
+/// Create the Demo workspace with the demo source (once) and sync it.
+pub fn demo(core: &mut Core) -> CliResult {
+    let ws = match core.workspace_by_name(DEMO_WORKSPACE) {
+        Ok(ws) => ws,
+        Err(ServiceError::Store(StoreError::WorkspaceNotFound(_))) => {
+            let ws = core.add_workspace(&WorkspaceInput {
+                name: DEMO_WORKSPACE.into(),
+                timezone: Some("Asia/Kolkata".into()),
+                currency: Some("INR".into()),
+                default_cogs_percent: Some("35".into()),
+                payment_fee_percent: Some("2".into()),
+                payment_fee_fixed: Some("3".into()),
+            })?;
+            let start = (chrono::Utc::now().date_naive() - chrono::Days::new(120))
+                .format("%Y-%m")
+                .to_string();
+            core.add_expense(
+                ws.id,
+                &ExpenseInput {
+                    name: "Warehouse rent".into(),
+                    monthly_amount: "45000".into(),
+                    start_month: start,
+                    end_month: None,
+                },
+            )?;
+            println!("Created the '{DEMO_WORKSPACE}' workspace.");
+            ws
+        }
+        Err(e) => return Err(e.into()),
+    };
+    core.set_active_workspace(ws.id)?;
+    let has_demo = core
+        .connections(Some(ws.id))?
+        .iter()
+        .any(|c| c.provider == Provider::Demo);
+    if !has_demo {
+        core.connect(ws.id, Provider::Demo, &ConnectionInput::default())?;
+    }
+    sync(
+        core,
+        SyncArgs {
+            workspace: Some(DEMO_WORKSPACE.into()),
+            connection: None,
+        },
+    )?;
+    println!("The demo business is ready: open the app with `pulseboard`, or try `pulseboard metrics --workspace Demo --from … --to …`.");
+    Ok(())
+}

@@ -21,6 +21,9 @@ const COMMANDS: &[&str] = &[
     "get_ui_state",
     "set_ui_page",
     "set_sync_paused",
+    "sync_now",
+    "get_sync_status",
+    "list_runs",
 ];
 
 fn main() {

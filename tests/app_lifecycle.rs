@@ -125,6 +125,28 @@ fn window_tray_single_instance_and_quit() {
     // Quit ends everything.
     tray.click("Resume sync");
     tray.wait_for_label("Pause sync");
+    // Sync now from the tray runs the demo through the engine; the status line follows.
+    tray.click("Sync now");
+    wait_for(
+        Duration::from_secs(60),
+        "the tray to report the sync",
+        || {
+            tray.labels()
+                .iter()
+                .any(|l| l.starts_with("Last sync") && l.ends_with("all OK"))
+                .then_some(())
+        },
+    );
+    let runs = Store::open(&dir.path().join("pulseboard.sqlite3"))
+        .unwrap()
+        .runs(None, 5)
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        runs[0].status,
+        pulseboard::domain::run::RunStatus::Succeeded
+    );
+
     tray.click("Quit Pulseboard");
     let status = wait_exit(&mut app, SECS_10);
     assert!(status.success(), "quit exits with 0: {status}");

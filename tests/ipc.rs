@@ -288,6 +288,40 @@ fn recurring_expenses() {
 }
 
 #[test]
+fn sync_now_runs_in_the_background_and_is_recorded() {
+    let h = harness();
+    let ws = h.workspace();
+    h.ok(
+        "add_connection",
+        json!({"workspaceId": ws, "provider": "demo", "input": {}}),
+    );
+    assert_eq!(h.ok("list_runs", json!({})), json!([]));
+    assert_eq!(h.ok("sync_now", json!({"connectionId": null})), 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while h.ok("get_sync_status", json!({}))["syncing"] == true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sync did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let runs = h.ok("list_runs", json!({"connectionId": null, "limit": 10}));
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["status"], "succeeded");
+    assert_eq!(runs[0]["trigger"], "manual");
+    assert_eq!(runs[0]["connection_name"], "Demo data");
+    assert!(runs[0]["records_upserted"].as_u64().unwrap() > 1000);
+    let listed = h.ok("list_connections", json!({"workspaceId": ws}));
+    assert_eq!(listed[0]["status"], "ok");
+    assert_eq!(
+        h.invoke("sync_now", json!({"connectionId": 99}))
+            .unwrap_err()["code"],
+        "not_found"
+    );
+}
+
+#[test]
 fn unknown_commands_are_refused() {
     let h = harness();
     assert!(h

@@ -5,7 +5,8 @@
 use super::error::CommandError;
 use super::state::{AppState, META_UI_PAGE};
 use super::view::{
-    AppInfo, ConnectionDetail, ConnectionView, ExpenseView, ProviderView, UiState, WorkspaceView,
+    AppInfo, ConnectionDetail, ConnectionView, ExpenseView, ProviderView, RunView, SyncStatus,
+    UiState, WorkspaceView,
 };
 use crate::domain::{
     ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceId, WorkspaceInput,
@@ -211,4 +212,45 @@ pub fn set_ui_page(state: State<'_, AppState>, page: String) -> Result<()> {
 pub fn set_sync_paused(state: State<'_, AppState>, paused: bool) -> Result<()> {
     super::set_paused(&state, paused)?;
     Ok(())
+}
+
+#[tauri::command(async)]
+pub fn sync_now(state: State<'_, AppState>, connection_id: Option<i64>) -> Result<usize> {
+    Ok(super::start_sync(&state, connection_id.map(ConnectionId))?)
+}
+
+#[tauri::command(async)]
+pub fn get_sync_status(state: State<'_, AppState>) -> SyncStatus {
+    SyncStatus {
+        syncing: state.syncing(),
+        paused: state.sync_paused(),
+    }
+}
+
+#[tauri::command(async)]
+pub fn list_runs(
+    state: State<'_, AppState>,
+    connection_id: Option<i64>,
+    limit: Option<u32>,
+) -> Result<Vec<RunView>> {
+    let core = state.core();
+    let names: std::collections::HashMap<i64, String> = core
+        .connections(None)?
+        .into_iter()
+        .map(|c| (c.id.0, c.display_name))
+        .collect();
+    let runs = core
+        .store()
+        .runs(
+            connection_id.map(ConnectionId),
+            limit.unwrap_or(100).min(1000),
+        )
+        .map_err(crate::service::ServiceError::from)?;
+    Ok(runs
+        .into_iter()
+        .map(|run| RunView {
+            connection_name: names.get(&run.connection_id).cloned().unwrap_or_default(),
+            run,
+        })
+        .collect())
 }

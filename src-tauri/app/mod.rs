@@ -12,9 +12,12 @@ pub mod window;
 pub use error::CommandError;
 pub use state::AppState;
 
+use crate::domain::run::Trigger;
+use crate::domain::ConnectionId;
 use crate::secrets::Keychain;
 use crate::service::{Core, ServiceError};
 use crate::settings::Paths;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tauri::{Manager, RunEvent, Runtime};
 
@@ -42,6 +45,9 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::get_ui_state,
             commands::set_ui_page,
             commands::set_sync_paused,
+            commands::sync_now,
+            commands::get_sync_status,
+            commands::list_runs,
         ])
 }
 
@@ -112,6 +118,54 @@ pub(crate) fn set_paused(state: &AppState, paused: bool) -> Result<(), ServiceEr
     tracing::info!(paused, "sync pause toggled");
     state.changed();
     Ok(())
+}
+
+/// Start syncing one connection, or every enabled one, in the background
+/// (Sync now, from the UI or the tray). Returns how many will sync.
+pub(crate) fn start_sync(
+    state: &AppState,
+    connection: Option<ConnectionId>,
+) -> Result<usize, ServiceError> {
+    let (ids, paths) = {
+        let core = state.core();
+        let ids: Vec<ConnectionId> = match connection {
+            Some(id) => vec![core.connection(id)?.id],
+            None => core
+                .connections(None)?
+                .into_iter()
+                .filter(|c| c.enabled)
+                .map(|c| c.id)
+                .collect(),
+        };
+        (ids, core.paths().clone())
+    };
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let busy = state.busy.clone();
+    let notify = state.change_sender();
+    let tell = move || {
+        if let Some(tx) = &notify {
+            let _ = tx.send(());
+        }
+    };
+    busy.fetch_add(1, Ordering::SeqCst);
+    tell();
+    let count = ids.len();
+    tauri::async_runtime::spawn(async move {
+        let locks = paths.data_dir.join("locks");
+        let result = crate::sync::sync_each(&paths.db_path(), &locks, &ids, Trigger::Manual, |c, outcome| match outcome {
+            Ok(run) => tracing::info!(connection = %c.id, status = run.status.as_str(), "sync now finished"),
+            Err(why) => tracing::warn!(connection = %c.id, %why, "sync now did not run"),
+        })
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "sync now failed");
+        }
+        busy.fetch_sub(1, Ordering::SeqCst);
+        tell();
+    });
+    Ok(count)
 }
 
 /// The state of a running app.

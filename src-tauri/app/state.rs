@@ -2,8 +2,9 @@
 //! the tray that something it shows may have changed.
 
 use crate::service::Core;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// app_meta keys owned by the shell.
 pub const META_UI_PAGE: &str = "ui.page";
@@ -13,6 +14,8 @@ pub const META_WINDOW: &str = "window.main";
 pub struct AppState {
     core: Mutex<Core>,
     changes: Mutex<Option<Sender<()>>>,
+    /// Background syncs under way (Sync now from the UI or the tray).
+    pub(crate) busy: Arc<AtomicUsize>,
 }
 
 impl AppState {
@@ -20,6 +23,7 @@ impl AppState {
         Self {
             core: Mutex::new(core),
             changes: Mutex::new(None),
+            busy: Arc::default(),
         }
     }
 
@@ -44,6 +48,18 @@ impl AppState {
         {
             let _ = tx.send(());
         }
+    }
+
+    /// A sender that tells the tray about a change, for work that outlives a call.
+    pub(crate) fn change_sender(&self) -> Option<Sender<()>> {
+        self.changes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn syncing(&self) -> bool {
+        self.busy.load(Ordering::SeqCst) > 0
     }
 
     pub fn sync_paused(&self) -> bool {

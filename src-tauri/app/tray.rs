@@ -55,6 +55,7 @@ impl TrayItem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrayIcon {
     Idle,
+    Syncing,
     Paused,
     Error,
 }
@@ -67,9 +68,10 @@ pub struct Summary {
     pub failing: Vec<String>,
     pub last_sync: Option<DateTime<Utc>>,
     pub paused: bool,
+    pub syncing: bool,
 }
 
-pub fn summarise(connections: &[Connection], paused: bool) -> Summary {
+pub fn summarise(connections: &[Connection], paused: bool, syncing: bool) -> Summary {
     let enabled = connections.iter().filter(|c| c.enabled);
     let names = |status| {
         enabled
@@ -89,6 +91,7 @@ pub fn summarise(connections: &[Connection], paused: bool) -> Summary {
             .map(|t| t.with_timezone(&Utc))
             .max(),
         paused,
+        syncing,
     }
 }
 
@@ -104,6 +107,7 @@ pub fn status_line(s: &Summary, now: DateTime<Local>) -> String {
     });
     match (s.needs_attention.as_slice(), s.failing.as_slice()) {
         _ if s.connections == 0 => "No connections yet".to_string(),
+        _ if s.syncing => "Syncing…".to_string(),
         ([one], _) => format!("{one} needs attention"),
         (many, _) if many.len() > 1 => format!("{} connections need attention", many.len()),
         (_, [one]) => format!("{one}: last sync failed"),
@@ -120,7 +124,9 @@ pub fn status_line(s: &Summary, now: DateTime<Local>) -> String {
 }
 
 pub fn icon_for(s: &Summary) -> TrayIcon {
-    if !s.needs_attention.is_empty() || !s.failing.is_empty() {
+    if s.syncing {
+        TrayIcon::Syncing
+    } else if !s.needs_attention.is_empty() || !s.failing.is_empty() {
         TrayIcon::Error
     } else if s.paused {
         TrayIcon::Paused
@@ -132,6 +138,7 @@ pub fn icon_for(s: &Summary) -> TrayIcon {
 fn image(icon: TrayIcon) -> tauri::Result<Image<'static>> {
     let bytes: &'static [u8] = match icon {
         TrayIcon::Idle => include_bytes!("../../icons/tray-idle.png"),
+        TrayIcon::Syncing => include_bytes!("../../icons/tray-syncing.png"),
         TrayIcon::Paused => include_bytes!("../../icons/tray-paused.png"),
         TrayIcon::Error => include_bytes!("../../icons/tray-error.png"),
     };
@@ -156,7 +163,7 @@ fn current_summary<R: Runtime>(app: &AppHandle<R>) -> Summary {
     let state = app.state::<AppState>();
     let paused = state.sync_paused();
     let connections = state.core().connections(None).unwrap_or_default();
-    summarise(&connections, paused)
+    summarise(&connections, paused, state.syncing())
 }
 
 /// Build the tray and start the thread that keeps it current.
@@ -169,9 +176,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         true,
         None::<&str>,
     )?;
-    // The sync engine is not part of this build yet, so there is nothing to run:
-    // the item is shown greyed out rather than doing nothing when clicked.
-    let sync = MenuItem::with_id(app, TrayItem::SyncNow.id(), "Sync now", false, None::<&str>)?;
+    let sync = MenuItem::with_id(app, TrayItem::SyncNow.id(), "Sync now", true, None::<&str>)?;
     let status = MenuItem::with_id(
         app,
         TrayItem::Status.id(),
@@ -247,7 +252,12 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             tracing::info!("quit from the tray");
             app.exit(0);
         }
-        Some(TrayItem::SyncNow | TrayItem::Status) | None => {}
+        Some(TrayItem::SyncNow) => {
+            if let Err(e) = super::start_sync(&app.state::<AppState>(), None) {
+                tracing::error!(error = %e, "cannot start a sync");
+            }
+        }
+        Some(TrayItem::Status) | None => {}
     }
 }
 
@@ -327,6 +337,12 @@ mod tests {
             ..synced
         };
         assert_eq!(status_line(&failing, now), "2 connections failing");
+        let syncing = Summary {
+            syncing: true,
+            ..summary()
+        };
+        assert_eq!(status_line(&syncing, now), "Syncing…");
+        assert_eq!(icon_for(&syncing), TrayIcon::Syncing);
     }
 
     #[test]

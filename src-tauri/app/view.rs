@@ -136,3 +136,17 @@ impl From<RecurringExpense> for ExpenseView {
         }
     }
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatus {
+    pub syncing: bool,
+    pub paused: bool,
+}
+
+/// A run for the Sync history page, with its connection's name.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunView {
+    #[serde(flatten)]
+    pub run: crate::domain::run::Run,
+    pub connection_name: String,
+}

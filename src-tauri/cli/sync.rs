@@ -1,11 +1,12 @@
 //! `pulseboard sync`, `pulseboard runs` and `pulseboard demo`.
 
 use super::{print_json, table, CliError, CliResult};
+use crate::domain::run::RunStatus;
 use crate::domain::run::Trigger;
 use crate::domain::{ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceInput};
 use crate::service::{Core, ServiceError};
 use crate::store::StoreError;
-use crate::sync::{run_connection, source_for};
+use crate::sync::sync_each;
 use clap::Args;
 use std::time::Instant;
 
@@ -44,27 +45,13 @@ pub fn sync(core: &mut Core, args: SyncArgs) -> CliResult {
         println!("Nothing to sync: no enabled connections.");
         return Ok(());
     }
-    let rt = runtime()?;
-    let locks = core.paths().data_dir.join("locks");
+    let ids: Vec<ConnectionId> = list.iter().map(|c| c.id).collect();
+    let paths = core.paths().clone();
     let mut failed = 0;
-    for c in list {
-        let started = Instant::now();
-        eprintln!("Syncing {} ({})…", c.display_name, c.provider);
-        let source = match source_for(&c) {
-            Ok(s) => s,
-            Err(why) => {
-                println!("{}: not synced: {why}", c.display_name);
-                failed += 1;
-                continue;
-            }
-        };
-        match rt.block_on(run_connection(
-            core.store_mut(),
-            &locks,
-            c.id,
-            &source,
-            Trigger::Cli,
-        )) {
+    let mut started = Instant::now();
+    let report = |c: &crate::domain::Connection,
+                  outcome: Result<crate::domain::run::Run, String>| {
+        match outcome {
             Ok(run) => {
                 println!(
                     "{}: {} in {:.1} s: {} records fetched, {} stored, {} skipped{}",
@@ -79,16 +66,26 @@ pub fn sync(core: &mut Core, args: SyncArgs) -> CliResult {
                         .map(|e| format!(" ({e})"))
                         .unwrap_or_default()
                 );
-                if run.status != crate::domain::run::RunStatus::Succeeded {
+                if run.status != RunStatus::Succeeded {
                     failed += 1;
                 }
             }
-            Err(e) => {
-                println!("{}: not synced: {e}", c.display_name);
+            Err(why) => {
+                println!("{}: not synced: {why}", c.display_name);
                 failed += 1;
             }
         }
-    }
+        started = Instant::now();
+    };
+    runtime()?
+        .block_on(sync_each(
+            &paths.db_path(),
+            &paths.data_dir.join("locks"),
+            &ids,
+            Trigger::Cli,
+            report,
+        ))
+        .map_err(ServiceError::from)?;
     if failed > 0 {
         return Err(CliError::Failed(format!(
             "{failed} connection(s) did not sync"

@@ -31,3 +31,31 @@ pub fn source_for(connection: &Connection) -> Result<DemoSource, String> {
         )),
     }
 }
+
+use crate::domain::run::{Run, Trigger};
+use crate::domain::ConnectionId;
+use crate::store::{Store, StoreError};
+use std::path::Path;
+
+/// Sync each of `ids` in turn, on a store connection of its own (so readers of
+/// the same file never wait on it), and hand each outcome to `report`.
+pub async fn sync_each(
+    db: &Path,
+    locks: &Path,
+    ids: &[ConnectionId],
+    trigger: Trigger,
+    mut report: impl FnMut(&Connection, Result<Run, String>),
+) -> Result<(), StoreError> {
+    let mut store = Store::open(db)?;
+    for &id in ids {
+        let connection = store.connection(id)?;
+        let outcome = match source_for(&connection) {
+            Err(why) => Err(why),
+            Ok(source) => run_connection(&mut store, locks, id, &source, trigger)
+                .await
+                .map_err(|e| e.to_string()),
+        };
+        report(&connection, outcome);
+    }
+    Ok(())
+}

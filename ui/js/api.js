@@ -40,4 +40,7 @@ export const api = {
   uiState: () => call("get_ui_state"),
   setPage: (page) => call("set_ui_page", { page }),
   setSyncPaused: (paused) => call("set_sync_paused", { paused }),
+  syncNow: (connectionId = null) => call("sync_now", { connectionId }),
+  syncStatus: () => call("get_sync_status"),
+  runs: (connectionId = null, limit = 100) => call("list_runs", { connectionId, limit }),
 };

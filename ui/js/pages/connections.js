@@ -58,7 +58,11 @@ export async function render(app) {
       h("td", {}, h("code", {}, c.schedule)),
       h("td", {}, c.last_sync_at ? new Date(c.last_sync_at).toLocaleString() : h("span", { class: "muted" }, "never")),
       h("td", {}, toggle),
-      h("td", { class: "num" }, h("button", { "data-action": "edit", onclick: () => openForm(c.id) }, "Edit"), " ", remove),
+      h("td", { class: "num" },
+        h("button", { "data-action": "sync", onclick: async () => {
+          try { await api.syncNow(c.id); toast(`Syncing ${c.display_name}; see Sync history`); } catch (e) { toast(e.message); }
+        } }, "Sync now"), " ",
+        h("button", { "data-action": "edit", onclick: () => openForm(c.id) }, "Edit"), " ", remove),
     );
   }
 

@@ -6,8 +6,8 @@ export async function render(app) {
   return h("section", {},
     h("h1", {}, "Dashboard"),
     h("p", { class: "lead" }, app.workspace.name),
-    emptyState("No figures yet",
-      "Daily revenue, profit, ad spend and the other figures appear here once your connections have synced. Syncing is not part of this version yet; you can already set up the workspace and its connections.",
-      h("button", { onclick: () => app.go("connections") }, "Go to Connections")),
+    emptyState("The dashboard is not built yet",
+      "KPI tiles and charts for revenue, profit, ad spend and the rest come in a later version. The figures already exist: sync a connection (Sync history → Sync now) and read them with `pulseboard metrics` or `pulseboard export`.",
+      h("button", { onclick: () => app.go("history") }, "Go to Sync history")),
   );
 }

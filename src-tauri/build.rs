@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "get_sync_status",
     "list_runs",
+    "dashboard",
 ];
 
 fn main() {

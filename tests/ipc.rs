@@ -14,7 +14,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
 struct Harness {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     _app: App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     secrets: Arc<MemorySecrets>,
@@ -31,7 +31,7 @@ fn harness() -> Harness {
         .build()
         .unwrap();
     Harness {
-        _dir: dir,
+        dir,
         _app: app,
         window,
         secrets,
@@ -319,6 +319,103 @@ fn sync_now_runs_in_the_background_and_is_recorded() {
             .unwrap_err()["code"],
         "not_found"
     );
+}
+
+#[test]
+fn dashboard_tiles_compare_with_the_period_before() {
+    use pulseboard::domain::records::{Batch, FinancialStatus, Order, OrderLine};
+    let h = harness();
+    let ws = h.workspace();
+    h.ok(
+        "add_connection",
+        json!({"workspaceId": ws, "provider": "demo", "input": {}}),
+    );
+    let order = |id: &str, at: &str, price: i64| Order {
+        id: id.into(),
+        processed_at: Some(at.parse().unwrap()),
+        created_at: at.parse().unwrap(),
+        test: false,
+        financial_status: FinancialStatus::Other,
+        customer_id: None,
+        customer_order_count: None,
+        discounts: Default::default(),
+        shipping: Default::default(),
+        taxes: Default::default(),
+        lines: vec![OrderLine {
+            id: format!("{id}-l"),
+            variant_id: None,
+            quantity: 1,
+            unit_price: price.into(),
+        }],
+        refunds: vec![],
+    };
+    // Kolkata days: the 8th (previous period) and the 11th (the range).
+    let mut store =
+        pulseboard::store::Store::open(&h.dir.path().join("data/pulseboard.sqlite3")).unwrap();
+    let batch = Batch::Orders(vec![
+        order("a", "2026-03-08T06:00:00Z", 400),
+        order("b", "2026-03-11T06:00:00Z", 500),
+    ]);
+    store
+        .apply_page(pulseboard::domain::ConnectionId(1), "orders", &batch, None)
+        .unwrap();
+
+    let d = h.ok(
+        "dashboard",
+        json!({"workspaceId": ws, "from": "2026-03-10", "to": "2026-03-12"}),
+    );
+    assert_eq!(
+        (d["previous_from"].as_str(), d["previous_to"].as_str()),
+        (Some("2026-03-07"), Some("2026-03-09"))
+    );
+    assert_eq!(d["currency"], "INR");
+    let tiles = d["tiles"].as_array().unwrap();
+    let keys: Vec<&str> = tiles.iter().map(|t| t["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "revenue",
+            "orders",
+            "aov",
+            "net_profit",
+            "net_margin",
+            "ad_spend",
+            "roas",
+            "poas",
+            "new_customers",
+            "rto_rate",
+            "calls",
+            "talk_time_s"
+        ]
+    );
+    let tile = |k: &str| tiles.iter().find(|t| t["key"] == k).unwrap();
+    assert_eq!(
+        (
+            tile("revenue")["value"].as_str(),
+            tile("revenue")["previous"].as_str()
+        ),
+        (Some("500.00"), Some("400.00"))
+    );
+    assert_eq!(tile("orders")["value"], "1");
+    assert_eq!(
+        tile("roas")["value"],
+        Value::Null,
+        "no ad spend: an empty ratio"
+    );
+    let err = h
+        .invoke(
+            "dashboard",
+            json!({"workspaceId": ws, "from": "2026-03-12", "to": "2026-03-10"}),
+        )
+        .unwrap_err();
+    assert_eq!(err["field"], "from");
+    let err = h
+        .invoke(
+            "dashboard",
+            json!({"workspaceId": ws, "from": "soon", "to": "2026-03-10"}),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
 }
 
 #[test]

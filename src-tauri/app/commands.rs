@@ -5,8 +5,8 @@
 use super::error::CommandError;
 use super::state::{AppState, META_UI_PAGE};
 use super::view::{
-    AppInfo, ConnectionDetail, ConnectionView, ExpenseView, ProviderView, RunView, SyncStatus,
-    UiState, WorkspaceView,
+    AppInfo, ConnectionDetail, ConnectionView, DashboardView, ExpenseView, ProviderView, RunView,
+    SyncStatus, Tile, UiState, WorkspaceView,
 };
 use crate::domain::{
     ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceId, WorkspaceInput,
@@ -253,4 +253,78 @@ pub fn list_runs(
             run,
         })
         .collect())
+}
+
+/// The dashboard's tiles, in order, with how each is shown.
+const TILES: &[(&str, &str)] = &[
+    ("revenue", "money"),
+    ("orders", "count"),
+    ("aov", "money"),
+    ("net_profit", "money"),
+    ("net_margin", "percent"),
+    ("ad_spend", "money"),
+    ("roas", "ratio"),
+    ("poas", "ratio"),
+    ("new_customers", "count"),
+    ("rto_rate", "percent"),
+    ("calls", "count"),
+    ("talk_time_s", "seconds"),
+];
+
+fn parse_day(field: &str, raw: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        crate::domain::InvalidInput::new(field, format!("'{raw}' is not a date (YYYY-MM-DD)"))
+            .into()
+    })
+}
+
+#[tauri::command(async)]
+pub fn dashboard(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    from: String,
+    to: String,
+) -> Result<DashboardView> {
+    use crate::metrics::keys::value;
+    use crate::metrics::Grouping;
+    let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
+    let core = state.core();
+    let ws = core
+        .store()
+        .workspace(WorkspaceId(workspace_id))
+        .map_err(crate::service::ServiceError::from)?;
+    let days = (to - from).num_days().max(0) as u64 + 1;
+    let previous_to = from - chrono::Days::new(1);
+    let previous_from = from - chrono::Days::new(days);
+    let total = |f, t| -> Result<crate::metrics::Totals> {
+        Ok(core
+            .metrics(ws.id, f, t, Grouping::Total)?
+            .into_iter()
+            .next()
+            .map(|(_, totals)| totals)
+            .unwrap_or_default())
+    };
+    let now = total(from, to)?;
+    let before = total(previous_from, previous_to)?;
+    let render = |t: &crate::metrics::Totals, key: &str| {
+        let text = value(t, key).map(|v| v.render()).unwrap_or_default();
+        (!text.is_empty()).then_some(text)
+    };
+    Ok(DashboardView {
+        from: from.to_string(),
+        to: to.to_string(),
+        previous_from: previous_from.to_string(),
+        previous_to: previous_to.to_string(),
+        currency: ws.currency,
+        timezone: ws.timezone,
+        tiles: TILES
+            .iter()
+            .map(|(key, kind)| Tile {
+                key,
+                kind,
+                value: render(&now, key),
+                previous: render(&before, key),
+            })
+            .collect(),
+    })
 }

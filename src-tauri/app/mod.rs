@@ -48,6 +48,7 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::sync_now,
             commands::get_sync_status,
             commands::list_runs,
+            commands::dashboard,
         ])
 }
 

@@ -150,3 +150,25 @@ pub struct RunView {
     pub run: crate::domain::run::Run,
     pub connection_name: String,
 }
+
+/// One KPI tile: the value for the range and for the period before it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tile {
+    pub key: &'static str,
+    /// `money`, `count`, `ratio` (×), `percent` or `seconds`, for formatting.
+    pub kind: &'static str,
+    /// Plain numbers as text (`.` decimals); `None` for an empty ratio.
+    pub value: Option<String>,
+    pub previous: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DashboardView {
+    pub from: String,
+    pub to: String,
+    pub previous_from: String,
+    pub previous_to: String,
+    pub currency: String,
+    pub timezone: String,
+    pub tiles: Vec<Tile>,
+}

@@ -43,4 +43,5 @@ export const api = {
   syncNow: (connectionId = null) => call("sync_now", { connectionId }),
   syncStatus: () => call("get_sync_status"),
   runs: (connectionId = null, limit = 100) => call("list_runs", { connectionId, limit }),
+  dashboard: (workspaceId, from, to) => call("dashboard", { workspaceId, from, to }),
 };

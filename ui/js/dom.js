@@ -16,6 +16,18 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+/** The UI's locale: the system's, or en-US where it has none (the "C" locale). */
+export const LOCALE = (() => {
+  const lang = navigator.language;
+  return lang && !/^c$|^posix$/i.test(lang) ? lang : "en-US";
+})();
+
+/** Append the given nodes, skipping null/undefined/false (absent optional parts). */
+export function appendAll(parent, ...children) {
+  parent.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return parent;
+}
+
 export function emptyState(title, text, ...extra) {
   return h("div", { class: "panel empty" }, h("strong", {}, title), h("p", {}, text), ...extra);
 }

@@ -20,6 +20,8 @@ export const app = {
     renderSwitcher();
   },
   go(page) { location.hash = page; },
+  /** Render the current page again (after a change it shows). */
+  refresh() { return show(location.hash.slice(1)); },
 };
 
 function renderSwitcher() {

@@ -1,7 +1,7 @@
 // Connections: list, add, edit, enable/disable and remove the workspace's accounts.
 
 import { api } from "../api.js";
-import { h, emptyState, showFormError, clearFormErrors, toast } from "../dom.js";
+import { h, emptyState, showFormError, clearFormErrors, toast, LOCALE } from "../dom.js";
 
 const STATUS_TEXT = { new: "Not synced yet", ok: "OK", error: "Last sync failed", needs_attention: "Needs attention" };
 
@@ -56,7 +56,7 @@ export async function render(app) {
         c.last_error ? h("div", { class: "warning" }, c.last_error) : null),
       h("td", {}, h("span", { class: `badge ${c.status}` }, STATUS_TEXT[c.status] ?? c.status)),
       h("td", {}, h("code", {}, c.schedule)),
-      h("td", {}, c.last_sync_at ? new Date(c.last_sync_at).toLocaleString() : h("span", { class: "muted" }, "never")),
+      h("td", {}, c.last_sync_at ? new Date(c.last_sync_at).toLocaleString(LOCALE) : h("span", { class: "muted" }, "never")),
       h("td", {}, toggle),
       h("td", { class: "num" },
         h("button", { "data-action": "sync", onclick: async () => {

@@ -1,13 +1,127 @@
-// Dashboard: KPI tiles and charts arrive with the sync engine and metrics.
+// Dashboard: KPI tiles for a range, each against the period of equal length
+// before it; the connections' last syncs and Sync now.
 
-import { h, emptyState } from "../dom.js";
+import { api } from "../api.js";
+import { h, emptyState, toast, appendAll, LOCALE } from "../dom.js";
+
+const LABELS = {
+  revenue: "Revenue", orders: "Orders", aov: "Average order", net_profit: "Net profit", net_margin: "Net margin",
+  ad_spend: "Ad spend", roas: "ROAS", poas: "POAS", new_customers: "New customers", rto_rate: "RTO rate",
+  calls: "Calls", talk_time_s: "Talk time",
+};
+// A rise in these is bad news.
+const LOWER_IS_BETTER = new Set(["rto_rate"]);
+const PRESETS = [
+  ["today", "Today"], ["yesterday", "Yesterday"], ["7", "Last 7 days"], ["30", "Last 30 days"],
+  ["90", "Last 90 days"], ["mtd", "Month to date"], ["custom", "Custom"],
+];
+
+let chosen = { preset: "30", from: null, to: null };
+
+/** Today's date (YYYY-MM-DD) in the workspace's time zone. */
+function todayIn(zone) {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
+    .formatToParts(new Date());
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
+function shift(day, days) {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+function range(preset, today) {
+  switch (preset) {
+    case "today": return [today, today];
+    case "yesterday": return [shift(today, -1), shift(today, -1)];
+    case "mtd": return [`${today.slice(0, 8)}01`, today];
+    case "custom": return [chosen.from ?? shift(today, -29), chosen.to ?? today];
+    default: return [shift(today, 1 - Number(preset)), today];
+  }
+}
+
+function format(kind, value, currency) {
+  if (value === null || value === undefined) return "—";
+  const n = Number(value);
+  switch (kind) {
+    case "money": return new Intl.NumberFormat(LOCALE, { style: "currency", currency, maximumFractionDigits: 0 }).format(n);
+    case "ratio": return `${n.toFixed(2)}×`;
+    case "percent": return `${(n * 100).toFixed(1)}%`;
+    case "seconds": return `${Math.floor(n / 3600)} h ${Math.round((n % 3600) / 60)} m`;
+    default: return n.toLocaleString(LOCALE);
+  }
+}
+
+function change(tile) {
+  if (tile.value === null || tile.previous === null || Number(tile.previous) === 0) return h("span", { class: "muted" }, "no comparison");
+  const ratio = (Number(tile.value) - Number(tile.previous)) / Math.abs(Number(tile.previous));
+  const good = LOWER_IS_BETTER.has(tile.key) ? ratio < 0 : ratio > 0;
+  const arrow = ratio > 0 ? "▲" : ratio < 0 ? "▼" : "■";
+  return h("span", { class: ratio === 0 ? "muted" : good ? "up" : "down" }, `${arrow} ${(Math.abs(ratio) * 100).toFixed(1)}%`);
+}
 
 export async function render(app) {
-  return h("section", {},
-    h("h1", {}, "Dashboard"),
-    h("p", { class: "lead" }, app.workspace.name),
-    emptyState("The dashboard is not built yet",
-      "KPI tiles and charts for revenue, profit, ad spend and the rest come in a later version. The figures already exist: sync a connection (Sync history → Sync now) and read them with `pulseboard metrics` or `pulseboard export`.",
-      h("button", { onclick: () => app.go("history") }, "Go to Sync history")),
+  const ws = app.workspace;
+  const section = h("section", {});
+  const today = todayIn(ws.timezone);
+  const [from, to] = range(chosen.preset, today);
+  const connections = await api.connections(ws.id);
+
+  const presets = h("div", { class: "filters", role: "group", "aria-label": "Date range" },
+    ...PRESETS.map(([key, label]) => h("button", {
+      "data-preset": key, "aria-pressed": String(chosen.preset === key), class: chosen.preset === key ? "primary" : "",
+      onclick: () => { chosen = { ...chosen, preset: key }; app.refresh(); },
+    }, label)));
+  const custom = chosen.preset === "custom" ? h("div", { class: "filters" },
+    h("label", {}, "From ", h("input", { type: "date", id: "range-from", value: from, onchange: (e) => { chosen.from = e.target.value; app.refresh(); } })),
+    h("label", {}, "To ", h("input", { type: "date", id: "range-to", value: to, onchange: (e) => { chosen.to = e.target.value; app.refresh(); } })),
+  ) : null;
+
+  let body;
+  if (connections.length === 0) {
+    body = emptyState("No data yet", "Connect an account (or the demo) and sync it; the figures appear here.",
+      h("button", { onclick: () => app.go("connections") }, "Go to Connections"));
+  } else {
+    try {
+      const d = await api.dashboard(ws.id, from, to);
+      body = h("div", {},
+        h("p", { class: "muted", id: "range-note" },
+          `${d.from} to ${d.to}${d.to === today ? " (today partial)" : ""}, compared with ${d.previous_from} to ${d.previous_to}. Amounts in ${d.currency}, days in ${d.timezone}.`),
+        h("div", { class: "tiles", id: "tiles" }, ...d.tiles.map((t) => h("div", { class: "tile", "data-key": t.key },
+          h("div", { class: "tile-label" }, LABELS[t.key] ?? t.key),
+          h("div", { class: "tile-value" }, format(t.kind, t.value, d.currency)),
+          h("div", { class: "tile-change" }, change(t), h("span", { class: "muted" }, ` vs ${format(t.kind, t.previous, d.currency)}`)),
+        ))));
+    } catch (e) {
+      body = h("div", { class: "panel form-error", role: "alert" }, e.message);
+    }
+  }
+
+  const syncButton = h("button", { id: "dashboard-sync" }, "Sync now");
+  syncButton.addEventListener("click", async () => {
+    try {
+      await api.syncNow(null);
+      syncButton.disabled = true;
+      syncButton.textContent = "Syncing…";
+      const poll = async () => {
+        const s = await api.syncStatus();
+        if (s.syncing) { setTimeout(poll, 1000); return; }
+        toast("Sync finished");
+        app.refresh();
+      };
+      setTimeout(poll, 500);
+    } catch (e) { toast(e.message); }
+  });
+  const syncs = h("div", { class: "panel sync-strip" },
+    ...connections.map((c) => h("span", {}, h("span", { class: `badge ${c.status}` }, c.display_name), " ",
+      h("span", { class: "muted" }, c.last_sync_at ? `synced ${new Date(c.last_sync_at).toLocaleString(LOCALE)}` : "never synced"))),
+    syncButton);
+
+  appendAll(section,
+    h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Dashboard"), h("p", { class: "lead" }, ws.name))),
+    presets, custom, body, h("h2", {}, "Connections"), syncs,
   );
+  return section;
 }

@@ -1,7 +1,7 @@
 // Sync history: every run with its records, skips and errors; Sync now.
 
 import { api } from "../api.js";
-import { h, emptyState, toast } from "../dom.js";
+import { h, emptyState, toast, LOCALE } from "../dom.js";
 
 const STATUS_TEXT = { running: "Running", succeeded: "Succeeded", partial: "Partly failed", failed: "Failed", cancelled: "Interrupted" };
 const BADGE = { succeeded: "ok", partial: "error", failed: "error", cancelled: "new", running: "new" };
@@ -38,13 +38,13 @@ export async function render(app) {
         h("th", { class: "num" }, "Fetched"), h("th", { class: "num" }, "Stored"), h("th", { class: "num" }, "Skipped"), h("th", { class: "num" }, "Took"))),
       h("tbody", {}, ...runs.flatMap((r) => [
         h("tr", { "data-run-id": r.id },
-          h("td", {}, new Date(r.started_at).toLocaleString()),
+          h("td", {}, new Date(r.started_at).toLocaleString(LOCALE)),
           h("td", {}, r.connection_name),
           h("td", {}, r.trigger),
           h("td", {}, h("span", { class: `badge ${BADGE[r.status] ?? ""}` }, STATUS_TEXT[r.status] ?? r.status)),
-          h("td", { class: "num" }, r.records_fetched.toLocaleString()),
-          h("td", { class: "num" }, r.records_upserted.toLocaleString()),
-          h("td", { class: "num" }, r.records_skipped.toLocaleString()),
+          h("td", { class: "num" }, r.records_fetched.toLocaleString(LOCALE)),
+          h("td", { class: "num" }, r.records_upserted.toLocaleString(LOCALE)),
+          h("td", { class: "num" }, r.records_skipped.toLocaleString(LOCALE)),
           h("td", { class: "num" }, duration(r))),
         r.error || r.records_skipped > 0 ? h("tr", {}, h("td", { colspan: 8 }, details(r))) : null,
       ].filter(Boolean))),

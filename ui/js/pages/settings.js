@@ -2,7 +2,7 @@
 // pausing sync; where data and logs live.
 
 import { api } from "../api.js";
-import { h, toast, showFormError, clearFormErrors } from "../dom.js";
+import { h, toast, showFormError, clearFormErrors, LOCALE } from "../dom.js";
 import { workspaceForm } from "../workspace-form.js";
 
 let wantNewWorkspace = false;
@@ -76,7 +76,7 @@ export async function render(app) {
 
 /** Monthly costs (rent, software, salaries) spread evenly over each month's days. */
 async function expensesPanel(ws) {
-  const money = new Intl.NumberFormat(undefined, { style: "currency", currency: ws.currency });
+  const money = new Intl.NumberFormat(LOCALE, { style: "currency", currency: ws.currency });
   const panel = h("div", { class: "panel", id: "expenses" });
   const body = h("div");
 

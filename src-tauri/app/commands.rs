@@ -142,7 +142,7 @@ pub fn add_connection(
     let c = state
         .core()
         .connect(WorkspaceId(workspace_id), provider, &input)?;
-    state.changed();
+    state.connections_changed();
     Ok(c.into())
 }
 
@@ -153,7 +153,7 @@ pub fn update_connection(
     input: ConnectionInput,
 ) -> Result<ConnectionView> {
     let c = state.core().update_connection(ConnectionId(id), &input)?;
-    state.changed();
+    state.connections_changed();
     Ok(c.into())
 }
 
@@ -166,14 +166,14 @@ pub fn set_connection_enabled(
     let c = state
         .core()
         .set_connection_enabled(ConnectionId(id), enabled)?;
-    state.changed();
+    state.connections_changed();
     Ok(c.into())
 }
 
 #[tauri::command(async)]
 pub fn remove_connection(state: State<'_, AppState>, id: i64) -> Result<()> {
     state.core().disconnect(ConnectionId(id))?;
-    state.changed();
+    state.connections_changed();
     Ok(())
 }
 

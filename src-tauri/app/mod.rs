@@ -84,6 +84,7 @@ pub fn run_desktop() -> i32 {
         .setup(|app| {
             tray::create(app.handle())?;
             window::open_main(app.handle())?;
+            start_scheduler(app.handle());
             Ok(())
         })
         .on_window_event(window::on_event);
@@ -119,6 +120,52 @@ pub(crate) fn set_paused(state: &AppState, paused: bool) -> Result<(), ServiceEr
     tracing::info!(paused, "sync pause toggled");
     state.changed();
     Ok(())
+}
+
+/// How long after launch the start-up run begins; tests shorten it.
+const STARTUP_DELAY_ENV: &str = "PULSEBOARD_STARTUP_DELAY_SECS";
+
+/// Start the cron scheduler for this app's data dir (after the tray, which
+/// follows its runs).
+fn start_scheduler<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let paths = state.core().paths().clone();
+    let busy = state.busy.clone();
+    let notify = state.change_sender();
+    let on_busy = move |running: bool| {
+        if running {
+            busy.fetch_add(1, Ordering::SeqCst);
+        } else {
+            busy.fetch_sub(1, Ordering::SeqCst);
+        }
+        if let Some(tx) = &notify {
+            let _ = tx.send(());
+        }
+    };
+    let delay = std::env::var(STARTUP_DELAY_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let ctx = crate::sync::scheduler::SchedulerContext {
+        db: paths.db_path(),
+        locks: paths.data_dir.join("locks"),
+        startup_delay: std::time::Duration::from_secs(delay),
+        parallel: 4,
+        on_busy: Arc::new(on_busy),
+    };
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        match crate::sync::scheduler::Scheduler::start(ctx).await {
+            Ok(s) => {
+                *handle
+                    .state::<AppState>()
+                    .scheduler
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(s);
+            }
+            Err(e) => tracing::error!(error = %e, "scheduled syncing is off"),
+        }
+    });
 }
 
 /// Start syncing one connection, or every enabled one, in the background

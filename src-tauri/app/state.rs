@@ -8,14 +8,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// app_meta keys owned by the shell.
 pub const META_UI_PAGE: &str = "ui.page";
-pub const META_SYNC_PAUSED: &str = "sync.paused";
+pub use crate::sync::scheduler::META_SYNC_PAUSED;
 pub const META_WINDOW: &str = "window.main";
 
 pub struct AppState {
     core: Mutex<Core>,
     changes: Mutex<Option<Sender<()>>>,
-    /// Background syncs under way (Sync now from the UI or the tray).
+    /// Background syncs under way (Sync now, or scheduled).
     pub(crate) busy: Arc<AtomicUsize>,
+    /// Set once the scheduler has started.
+    pub(crate) scheduler: Mutex<Option<Arc<crate::sync::scheduler::Scheduler>>>,
 }
 
 impl AppState {
@@ -24,6 +26,7 @@ impl AppState {
             core: Mutex::new(core),
             changes: Mutex::new(None),
             busy: Arc::default(),
+            scheduler: Mutex::new(None),
         }
     }
 
@@ -47,6 +50,24 @@ impl AppState {
             .as_ref()
         {
             let _ = tx.send(());
+        }
+    }
+
+    /// Connections were added, edited, toggled or removed: the tray and the
+    /// schedule follow.
+    pub fn connections_changed(&self) {
+        self.changed();
+        let scheduler = self
+            .scheduler
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(s) = scheduler {
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = s.reload().await {
+                    tracing::error!(error = %e, "cannot reload the schedule");
+                }
+            });
         }
     }
 

@@ -619,15 +619,13 @@ pub fn validate_cron(expr: &str) -> Result<String, InvalidInput> {
             format!("'{expr}' is not a cron expression: it needs 5 fields (minute hour day month weekday), like '0 * * * *'"),
         ));
     }
-    croner::Cron::new(expr)
-        .with_seconds_optional()
-        .parse()
-        .map_err(|e| {
-            InvalidInput::new(
-                "schedule",
-                format!("'{expr}' is not a valid cron expression ({e}); for example '*/30 * * * *' runs every 30 minutes"),
-            )
-        })?;
+    // The same parser the scheduler uses (croner 3, seconds optional).
+    croner::parser::CronParser::new().parse(expr).map_err(|e| {
+        InvalidInput::new(
+            "schedule",
+            format!("'{expr}' is not a valid cron expression ({e}); for example '*/30 * * * *' runs every 30 minutes"),
+        )
+    })?;
     Ok(expr.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 

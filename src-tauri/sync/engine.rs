@@ -92,6 +92,25 @@ impl RunLock {
             Err(TryLockError::Error(e)) => Err(lock_err(e)),
         }
     }
+
+    /// Block until nobody holds the connection's lock (a run in another task
+    /// or process has ended), then take it.
+    pub fn wait(locks_dir: &Path, connection: ConnectionId) -> Result<Self, SyncError> {
+        let path = locks_dir.join(format!("connection-{connection}.lock"));
+        let lock_err = |source| SyncError::Lock {
+            path: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(locks_dir).map_err(lock_err)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(lock_err)?;
+        file.lock().map_err(lock_err)?;
+        Ok(Self { _file: file })
+    }
 }
 
 /// Safety net against a source that never says it is done.

@@ -2,6 +2,7 @@
 //! scheduler, progress events and the sources themselves build on it.
 
 pub mod engine;
+pub mod scheduler;
 
 pub use engine::{run_connection, Page, RunLock, Source, SyncError};
 
@@ -51,9 +52,24 @@ pub async fn sync_each(
         let connection = store.connection(id)?;
         let outcome = match source_for(&connection) {
             Err(why) => Err(why),
-            Ok(source) => run_connection(&mut store, locks, id, &source, trigger)
-                .await
-                .map_err(|e| e.to_string()),
+            Ok(source) => match run_connection(&mut store, locks, id, &source, trigger).await {
+                // A run is already going (the scheduler, the app, another
+                // process): join it — wait for it to end and report it.
+                Err(SyncError::AlreadyRunning(_)) => {
+                    let dir = locks.to_path_buf();
+                    match tokio::task::spawn_blocking(move || RunLock::wait(&dir, id).map(drop))
+                        .await
+                    {
+                        Ok(Ok(())) => store
+                            .runs(Some(id), 1)?
+                            .pop()
+                            .ok_or_else(|| "the run it joined left no record".to_string()),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Err(e) => Err(format!("waiting for the running sync failed: {e}")),
+                    }
+                }
+                other => other.map_err(|e| e.to_string()),
+            },
         };
         report(&connection, outcome);
     }

@@ -1,0 +1,246 @@
+//! Runs each enabled connection on its own cron schedule while the app lives
+//! (window or tray), plus one start-up run of every due connection shortly
+//! after launch. The decisions are pure ([`interval`], [`due`]); the loop is
+//! tokio-cron-scheduler. A tick is skipped when the connection's last success
+//! is younger than half its interval, so missed ticks (sleep, a long run) give
+//! one catch-up run, not a pile. Never two runs of one connection at once: the
+//! engine's run lock holds across processes. Pause is read from the store at
+//! every tick, so it applies wherever it was set.
+
+use super::sync_each;
+use crate::domain::run::Trigger;
+use crate::domain::ConnectionId;
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, Semaphore};
+use tokio_cron_scheduler::{Job, JobScheduler};
+use uuid::Uuid;
+
+/// app_meta key of the pause switch (set by the tray, the UI or anything else).
+pub const META_SYNC_PAUSED: &str = "sync.paused";
+
+/// The gap between two consecutive firings of `expr` after `now`.
+pub fn interval(expr: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let cron = croner::parser::CronParser::new().parse(expr).ok()?;
+    let next = cron.find_next_occurrence(&now, false).ok()?;
+    let after = cron.find_next_occurrence(&next, false).ok()?;
+    (after - next).to_std().ok()
+}
+
+/// Whether a tick should sync: never synced, or the last success is at least
+/// half an interval old.
+pub fn due(last_success: Option<DateTime<Utc>>, interval: Duration, now: DateTime<Utc>) -> bool {
+    match last_success {
+        None => true,
+        Some(t) => (now - t)
+            .to_std()
+            .map(|age| age >= interval / 2)
+            .unwrap_or(false),
+    }
+}
+
+/// tokio-cron-scheduler wants seconds: five-field expressions fire at second 0.
+pub fn with_seconds(expr: &str) -> String {
+    if expr.split_whitespace().count() == 5 {
+        format!("0 {expr}")
+    } else {
+        expr.to_string()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SchedulerError {
+    #[error("the scheduler could not start: {0}")]
+    Start(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the scheduler needs from its host.
+pub struct SchedulerContext {
+    pub db: PathBuf,
+    pub locks: PathBuf,
+    pub startup_delay: Duration,
+    /// At most this many connections sync at once.
+    pub parallel: usize,
+    /// Called when a scheduled run starts and ends (the tray follows it).
+    pub on_busy: Arc<dyn Fn(bool) + Send + Sync>,
+}
+
+struct Shared {
+    ctx: SchedulerContext,
+    permits: Semaphore,
+}
+
+pub struct Scheduler {
+    jobs: JobScheduler,
+    ids: Mutex<Vec<Uuid>>,
+    shared: Arc<Shared>,
+}
+
+impl Scheduler {
+    /// Load a job per enabled connection, start ticking, and queue the start-up run.
+    pub async fn start(ctx: SchedulerContext) -> Result<Arc<Self>, SchedulerError> {
+        let start_err =
+            |e: tokio_cron_scheduler::JobSchedulerError| SchedulerError::Start(e.to_string());
+        let jobs = JobScheduler::new().await.map_err(start_err)?;
+        let parallel = ctx.parallel.max(1);
+        let scheduler = Arc::new(Self {
+            jobs,
+            ids: Mutex::new(Vec::new()),
+            shared: Arc::new(Shared {
+                ctx,
+                permits: Semaphore::new(parallel),
+            }),
+        });
+        scheduler.reload().await?;
+        scheduler.jobs.start().await.map_err(start_err)?;
+        let shared = scheduler.shared.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(shared.ctx.startup_delay).await;
+            let ids = match enabled(&shared) {
+                Ok(ids) => ids,
+                Err(e) => {
+                    return tracing::error!(error = %e, "start-up run: cannot read the connections")
+                }
+            };
+            for (id, _) in ids {
+                let shared = shared.clone();
+                tokio::spawn(async move { tick(shared, id, Trigger::Startup).await });
+            }
+        });
+        Ok(scheduler)
+    }
+
+    /// Rebuild the jobs from the enabled connections and their schedules.
+    pub async fn reload(&self) -> Result<(), SchedulerError> {
+        let mut ids = self.ids.lock().await;
+        for id in ids.drain(..) {
+            let _ = self.jobs.remove(&id).await;
+        }
+        for (connection, schedule) in enabled(&self.shared)? {
+            let shared = self.shared.clone();
+            let job = Job::new_async_tz(with_seconds(&schedule), chrono::Local, move |_, _| {
+                let shared = shared.clone();
+                Box::pin(async move { tick(shared, connection, Trigger::Schedule).await })
+            });
+            match job {
+                Ok(job) => match self.jobs.add(job).await {
+                    Ok(id) => ids.push(id),
+                    Err(e) => {
+                        tracing::error!(%connection, error = %e, "cannot schedule the connection")
+                    }
+                },
+                Err(e) => {
+                    tracing::error!(%connection, %schedule, error = %e, "cannot parse the schedule")
+                }
+            }
+        }
+        tracing::info!(jobs = ids.len(), "schedule loaded");
+        Ok(())
+    }
+}
+
+fn enabled(shared: &Shared) -> Result<Vec<(ConnectionId, String)>, StoreError> {
+    let store = Store::open(&shared.ctx.db)?;
+    Ok(store
+        .connections(None)?
+        .into_iter()
+        .filter(|c| c.enabled)
+        .map(|c| (c.id, c.schedule))
+        .collect())
+}
+
+/// One firing for one connection: check pause and due-ness, then sync.
+async fn tick(shared: Arc<Shared>, connection: ConnectionId, trigger: Trigger) {
+    let decision = (|| -> Result<bool, StoreError> {
+        let store = Store::open(&shared.ctx.db)?;
+        if store.meta(META_SYNC_PAUSED)?.as_deref() == Some("1") {
+            return Ok(false);
+        }
+        let c = store.connection(connection)?;
+        let last = c
+            .last_sync_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let now = Utc::now();
+        let every = interval(&c.schedule, now).unwrap_or(Duration::from_secs(3600));
+        Ok(c.enabled && due(last, every, now))
+    })();
+    match decision {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => return tracing::warn!(%connection, error = %e, "scheduled sync skipped"),
+    }
+    let Ok(_permit) = shared.permits.acquire().await else {
+        return;
+    };
+    (shared.ctx.on_busy)(true);
+    let result = sync_each(&shared.ctx.db, &shared.ctx.locks, &[connection], trigger, |c, outcome| match outcome {
+        Ok(run) => tracing::info!(connection = %c.id, trigger = trigger.as_str(), status = run.status.as_str(), "scheduled sync finished"),
+        Err(why) => tracing::info!(connection = %c.id, %why, "scheduled sync did not run"),
+    })
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(%connection, error = %e, "scheduled sync failed");
+    }
+    (shared.ctx.on_busy)(false);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn intervals_of_the_default_schedules() {
+        let now = t("2026-11-22T10:07:00Z");
+        assert_eq!(interval("0 * * * *", now), Some(Duration::from_secs(3600)));
+        assert_eq!(
+            interval("*/30 * * * *", now),
+            Some(Duration::from_secs(1800))
+        );
+        assert_eq!(
+            interval("*/10 * * * *", now),
+            Some(Duration::from_secs(600))
+        );
+        assert_eq!(interval("*/2 * * * * *", now), Some(Duration::from_secs(2)));
+        assert_eq!(interval("nonsense", now), None);
+    }
+
+    #[test]
+    fn a_tick_is_skipped_while_the_last_success_is_young() {
+        let hour = Duration::from_secs(3600);
+        let now = t("2026-11-22T10:00:00Z");
+        assert!(due(None, hour, now), "never synced: due");
+        assert!(
+            !due(Some(t("2026-11-22T09:40:00Z")), hour, now),
+            "20 minutes ago: skip"
+        );
+        assert!(
+            due(Some(t("2026-11-22T09:30:00Z")), hour, now),
+            "half an hour ago: due"
+        );
+        assert!(
+            due(Some(t("2026-11-21T10:00:00Z")), hour, now),
+            "after a day asleep: one catch-up"
+        );
+        assert!(
+            !due(Some(t("2026-11-22T10:05:00Z")), hour, now),
+            "a clock that went back: skip"
+        );
+    }
+
+    #[test]
+    fn five_fields_get_a_seconds_field() {
+        assert_eq!(with_seconds("0 * * * *"), "0 0 * * * *");
+        assert_eq!(with_seconds("*/2 * * * * *"), "*/2 * * * * *");
+    }
+}

@@ -1,0 +1,118 @@
+//! The scheduler inside the running app (under Xvfb): the start-up run, runs
+//! on a connection's own (one-second-resolution) cron schedule, never two at
+//! once — also with `pulseboard sync` from another process — and pause.
+//! Needs an X display and a session bus: ./dev.sh test.
+//! (One GUI test per test binary: the single-instance lock is per D-Bus session.)
+
+mod common;
+
+use common::desktop::{require_desktop, wait_for};
+use common::{bin, cli};
+use pulseboard::domain::run::{Run, RunStatus, Trigger};
+use pulseboard::store::Store;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn runs(dir: &std::path::Path) -> Vec<Run> {
+    let mut runs = Store::open(&dir.join("pulseboard.sqlite3"))
+        .unwrap()
+        .runs(None, 1000)
+        .unwrap();
+    runs.reverse(); // oldest first
+    runs
+}
+
+/// No run started before the previous one finished.
+fn assert_no_overlap(runs: &[Run]) {
+    for pair in runs.windows(2) {
+        let finished = pair[0]
+            .finished_at
+            .as_deref()
+            .expect("an earlier run has finished");
+        assert!(
+            finished <= pair[1].started_at.as_str(),
+            "run {} ({}..{finished}) overlaps run {} (from {})",
+            pair[0].id,
+            pair[0].started_at,
+            pair[1].id,
+            pair[1].started_at
+        );
+    }
+}
+
+#[test]
+fn startup_run_schedule_no_overlap_and_pause() {
+    require_desktop();
+    let dir = tempfile::tempdir().unwrap();
+    cli(dir.path())
+        .args(["workspace", "add", "Acme"])
+        .assert()
+        .success();
+    cli(dir.path())
+        .args([
+            "connect",
+            "demo",
+            "--workspace",
+            "Acme",
+            "--schedule",
+            "*/2 * * * * *",
+        ])
+        .write_stdin("")
+        .assert()
+        .success();
+
+    let mut app = Command::new(bin())
+        .env("PULSEBOARD_DATA_DIR", dir.path())
+        .env("PULSEBOARD_STARTUP_DELAY_SECS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    wait_for(Duration::from_secs(40), "the start-up run", || {
+        runs(dir.path())
+            .first()
+            .filter(|r| r.status != RunStatus::Running)
+            .cloned()
+    });
+    let first = runs(dir.path()).remove(0);
+    assert_eq!(
+        (first.trigger, first.status),
+        (Trigger::Startup, RunStatus::Succeeded)
+    );
+    wait_for(Duration::from_secs(30), "two scheduled runs", || {
+        let n = runs(dir.path())
+            .iter()
+            .filter(|r| r.trigger == Trigger::Schedule && r.finished_at.is_some())
+            .count();
+        (n >= 2).then_some(())
+    });
+
+    // The CLI at the same time: it syncs, or joins the run going on; never doubles it.
+    for _ in 0..3 {
+        cli(dir.path())
+            .args(["sync", "--connection", "1"])
+            .assert()
+            .success();
+    }
+
+    // Pause: once the run in flight ends, nothing new starts.
+    Store::open(&dir.path().join("pulseboard.sqlite3"))
+        .unwrap()
+        .set_meta("sync.paused", "1")
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    let settled = runs(dir.path()).len();
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(runs(dir.path()).len(), settled, "paused: no scheduled runs");
+
+    let _ = app.kill();
+    let _ = app.wait();
+    let all = runs(dir.path());
+    assert!(
+        all.iter().all(|r| r.status == RunStatus::Succeeded),
+        "{all:?}"
+    );
+    assert!(all.iter().any(|r| r.trigger == Trigger::Cli));
+    assert_no_overlap(&all);
+}

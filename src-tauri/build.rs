@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "get_sync_status",
     "list_runs",
     "dashboard",
+    "create_demo",
 ];
 
 fn main() {

@@ -419,6 +419,48 @@ fn dashboard_tiles_compare_with_the_period_before() {
 }
 
 #[test]
+fn create_demo_makes_the_demo_once_and_syncs_it() {
+    let h = harness();
+    let ws = h.ok("create_demo", json!({}));
+    assert_eq!(
+        (
+            ws["name"].as_str(),
+            ws["active"].as_bool(),
+            ws["currency"].as_str()
+        ),
+        (Some("Demo"), Some(true), Some("INR"))
+    );
+    let again = h.ok("create_demo", json!({}));
+    assert_eq!(
+        again["id"], ws["id"],
+        "the same workspace, not a second one"
+    );
+    let connections = h.ok("list_connections", json!({"workspaceId": ws["id"]}));
+    assert_eq!(connections.as_array().unwrap().len(), 1);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while h.ok("get_sync_status", json!({}))["syncing"] == true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the demo sync did not finish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let runs = h.ok("list_runs", json!({}));
+    assert!(runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["status"] == "succeeded"));
+    assert_eq!(
+        h.ok("list_expenses", json!({"workspaceId": ws["id"]}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn unknown_commands_are_refused() {
     let h = harness();
     assert!(h

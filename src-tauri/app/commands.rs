@@ -328,3 +328,23 @@ pub fn dashboard(
             .collect(),
     })
 }
+
+/// First launch: make the Demo workspace and start syncing it.
+#[tauri::command(async)]
+pub fn create_demo(state: State<'_, AppState>) -> Result<WorkspaceView> {
+    let (ws, demo) = {
+        let mut core = state.core();
+        let (ws, _) = core.ensure_demo()?;
+        let demo = core
+            .connections(Some(ws.id))?
+            .into_iter()
+            .find(|c| c.provider == Provider::Demo)
+            .map(|c| c.id);
+        (ws, demo)
+    };
+    state.connections_changed();
+    if let Some(id) = demo {
+        super::start_sync(&state, Some(id))?;
+    }
+    Ok(ws.into())
+}

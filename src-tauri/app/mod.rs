@@ -49,6 +49,7 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::get_sync_status,
             commands::list_runs,
             commands::dashboard,
+            commands::create_demo,
         ])
 }
 

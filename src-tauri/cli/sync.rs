@@ -3,9 +3,8 @@
 use super::{print_json, table, CliError, CliResult};
 use crate::domain::run::RunStatus;
 use crate::domain::run::Trigger;
-use crate::domain::{ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceInput};
+use crate::domain::ConnectionId;
 use crate::service::{Core, ServiceError};
-use crate::store::StoreError;
 use crate::sync::sync_each;
 use clap::Args;
 use std::time::Instant;
@@ -155,51 +154,16 @@ pub fn runs(core: &Core, args: RunsArgs) -> CliResult {
     Ok(())
 }
 
-/// The demo workspace's name.
-pub const DEMO_WORKSPACE: &str = "Demo";
-
 /// Create the Demo workspace with the demo source (once) and sync it.
 pub fn demo(core: &mut Core) -> CliResult {
-    let ws = match core.workspace_by_name(DEMO_WORKSPACE) {
-        Ok(ws) => ws,
-        Err(ServiceError::Store(StoreError::WorkspaceNotFound(_))) => {
-            let ws = core.add_workspace(&WorkspaceInput {
-                name: DEMO_WORKSPACE.into(),
-                timezone: Some("Asia/Kolkata".into()),
-                currency: Some("INR".into()),
-                default_cogs_percent: Some("35".into()),
-                payment_fee_percent: Some("2".into()),
-                payment_fee_fixed: Some("3".into()),
-            })?;
-            let start = (chrono::Utc::now().date_naive() - chrono::Days::new(120))
-                .format("%Y-%m")
-                .to_string();
-            core.add_expense(
-                ws.id,
-                &ExpenseInput {
-                    name: "Warehouse rent".into(),
-                    monthly_amount: "45000".into(),
-                    start_month: start,
-                    end_month: None,
-                },
-            )?;
-            println!("Created the '{DEMO_WORKSPACE}' workspace.");
-            ws
-        }
-        Err(e) => return Err(e.into()),
-    };
-    core.set_active_workspace(ws.id)?;
-    let has_demo = core
-        .connections(Some(ws.id))?
-        .iter()
-        .any(|c| c.provider == Provider::Demo);
-    if !has_demo {
-        core.connect(ws.id, Provider::Demo, &ConnectionInput::default())?;
+    let (ws, created) = core.ensure_demo()?;
+    if created {
+        println!("Created the '{}' workspace.", ws.name);
     }
     sync(
         core,
         SyncArgs {
-            workspace: Some(DEMO_WORKSPACE.into()),
+            workspace: Some(ws.name.clone()),
             connection: None,
         },
     )?;

@@ -29,6 +29,9 @@ pub enum ServiceError {
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
+/// The name of the workspace `ensure_demo` makes.
+pub const DEMO_WORKSPACE: &str = "Demo";
+
 /// An open data dir: the store plus the keychain.
 pub struct Core {
     store: Store,
@@ -145,6 +148,49 @@ impl Core {
         self.store.remove_expense(id)?;
         tracing::info!(expense = id, "recurring expense removed");
         Ok(())
+    }
+
+    /// The Demo workspace with the built-in demo business, made once: zone,
+    /// currency and cost settings of an Indian shop, a rent expense and the
+    /// demo connection. It becomes the active workspace. Returns it and
+    /// whether it was just made.
+    pub fn ensure_demo(&mut self) -> Result<(Workspace, bool)> {
+        let (ws, created) = match self.store.workspace_by_name(DEMO_WORKSPACE) {
+            Ok(ws) => (ws, false),
+            Err(StoreError::WorkspaceNotFound(_)) => {
+                let ws = self.add_workspace(&WorkspaceInput {
+                    name: DEMO_WORKSPACE.into(),
+                    timezone: Some("Asia/Kolkata".into()),
+                    currency: Some("INR".into()),
+                    default_cogs_percent: Some("35".into()),
+                    payment_fee_percent: Some("2".into()),
+                    payment_fee_fixed: Some("3".into()),
+                })?;
+                let start = (chrono::Utc::now().date_naive() - chrono::Days::new(120))
+                    .format("%Y-%m")
+                    .to_string();
+                self.add_expense(
+                    ws.id,
+                    &ExpenseInput {
+                        name: "Warehouse rent".into(),
+                        monthly_amount: "45000".into(),
+                        start_month: start,
+                        end_month: None,
+                    },
+                )?;
+                (ws, true)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.set_active_workspace(ws.id)?;
+        if !self
+            .connections(Some(ws.id))?
+            .iter()
+            .any(|c| c.provider == Provider::Demo)
+        {
+            self.connect(ws.id, Provider::Demo, &ConnectionInput::default())?;
+        }
+        Ok((self.store.workspace(ws.id)?, created))
     }
 
     // ---- metrics ----------------------------------------------------------

@@ -44,4 +44,5 @@ export const api = {
   syncStatus: () => call("get_sync_status"),
   runs: (connectionId = null, limit = 100) => call("list_runs", { connectionId, limit }),
   dashboard: (workspaceId, from, to) => call("dashboard", { workspaceId, from, to }),
+  createDemo: () => call("create_demo"),
 };

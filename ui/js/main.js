@@ -19,7 +19,11 @@ export const app = {
     this.workspaces = await api.workspaces();
     renderSwitcher();
   },
-  go(page) { location.hash = page; },
+  go(page) {
+    // Setting the hash it already has fires no hashchange: show it directly.
+    if (location.hash === `#${page}`) show(page);
+    else location.hash = page;
+  },
   /** Render the current page again (after a change it shows). */
   refresh() { return show(location.hash.slice(1)); },
 };

@@ -79,6 +79,18 @@ export async function render(app) {
     h("label", {}, "To ", h("input", { type: "date", id: "range-to", value: to, onchange: (e) => { chosen.to = e.target.value; app.refresh(); } })),
   ) : null;
 
+  // While a sync runs (say, the demo's first), show it and refresh when done.
+  const status = await api.syncStatus();
+  const banner = status.syncing ? h("p", { class: "panel", id: "syncing-banner", role: "status" }, "Syncing… the figures update when it finishes.") : null;
+  if (status.syncing) {
+    const poll = async () => {
+      if (!document.body.contains(section)) return;
+      if ((await api.syncStatus()).syncing) { setTimeout(poll, 1000); return; }
+      app.refresh();
+    };
+    setTimeout(poll, 1000);
+  }
+
   let body;
   if (connections.length === 0) {
     body = emptyState("No data yet", "Connect an account (or the demo) and sync it; the figures appear here.",
@@ -121,7 +133,7 @@ export async function render(app) {
 
   appendAll(section,
     h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Dashboard"), h("p", { class: "lead" }, ws.name))),
-    presets, custom, body, h("h2", {}, "Connections"), syncs,
+    presets, custom, banner, body, h("h2", {}, "Connections"), syncs,
   );
   return section;
 }

@@ -21,7 +21,7 @@ fn explore_with_demo_data_on_first_launch() {
     let tiles = s.wait(60, "the revenue tile to show a figure", || {
         s.try_find("#tiles")?;
         let text = s.text("#tiles");
-        (text.contains("Revenue") && text.contains("₹") && !s.try_find("#syncing-banner").is_some())
+        (text.contains("Revenue") && text.contains("₹") && s.try_find("#syncing-banner").is_none())
             .then_some(text)
     });
     assert!(

@@ -1,0 +1,123 @@
+//! Engine benchmark: one year of the demo business (about 100k orders with
+//! their lines, refunds, ad rows, shipments and activities) backfilled through
+//! the real engine into a fresh SQLite file; then a one-year metrics query and
+//! a three-year CSV export by day. Run with `cargo bench --bench engine`.
+//! `ENGINE_BENCH_ORDERS_PER_DAY` (default 230) sets the size.
+
+use pulseboard::connectors::demo::{DemoConfig, DemoSource};
+use pulseboard::domain::run::Trigger;
+use pulseboard::domain::{ConnectionInput, Provider, WorkspaceInput};
+use pulseboard::metrics::Grouping;
+use pulseboard::secrets::MemorySecrets;
+use pulseboard::service::Core;
+use pulseboard::settings::Paths;
+use pulseboard::sync::run_connection;
+use std::sync::Arc;
+use std::time::Instant;
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        })
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn main() {
+    let per_day: u32 = std::env::var("ENGINE_BENCH_ORDERS_PER_DAY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(230);
+    let dir = tempfile::tempdir().unwrap();
+    let mut core = Core::open(
+        Paths::under(dir.path().to_path_buf()),
+        Arc::new(MemorySecrets::default()),
+    )
+    .unwrap();
+    let ws = core
+        .add_workspace(&WorkspaceInput {
+            name: "Bench".into(),
+            timezone: Some("Asia/Kolkata".into()),
+            currency: Some("INR".into()),
+            default_cogs_percent: Some("35".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let id = core
+        .connect(ws.id, Provider::Demo, &ConnectionInput::default())
+        .unwrap()
+        .id;
+    let now = chrono::Utc::now();
+    let source = DemoSource::new(DemoConfig {
+        seed: 42,
+        history_start: now.date_naive() - chrono::Days::new(365),
+        now,
+        orders_per_day: per_day,
+    });
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let run = rt
+        .block_on(run_connection(
+            core.store_mut(),
+            &dir.path().join("locks"),
+            id,
+            &source,
+            Trigger::Cli,
+        ))
+        .unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    let counts = core.store().record_counts(id).unwrap();
+    println!("backfill, one year ({per_day} weekday orders a day, growing):");
+    println!(
+        "  {} records ({} orders, {} lines, {} refunds, {} ad rows, {} shipments, {} activities) in {secs:.2} s",
+        run.records_upserted,
+        counts.orders,
+        counts.order_lines,
+        counts.refunds,
+        counts.ad_days,
+        counts.shipments,
+        counts.activities
+    );
+    println!(
+        "  {:.0} records/s, {:.0} orders/s; peak RSS {:.1} MiB",
+        run.records_upserted as f64 / secs,
+        counts.orders as f64 / secs,
+        peak_rss_mib()
+    );
+    let db = std::fs::metadata(dir.path().join("pulseboard.sqlite3"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!("  database {:.1} MiB", db as f64 / 1048576.0);
+
+    let to = now.date_naive();
+    let year_ago = to - chrono::Days::new(364);
+    let started = Instant::now();
+    let days = core.metrics(ws.id, year_ago, to, Grouping::Day).unwrap();
+    println!(
+        "metrics, one year by day: {} rows in {:.0} ms",
+        days.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+
+    let three_years = to - chrono::Days::new(3 * 365 - 1);
+    let started = Instant::now();
+    let rows = core.metrics(ws.id, three_years, to, Grouping::Day).unwrap();
+    let mut csv = Vec::new();
+    pulseboard::export::write_metrics(&mut csv, &rows, Grouping::Day).unwrap();
+    println!(
+        "CSV export, three years by day: {} rows, {:.1} KiB in {:.0} ms",
+        rows.len(),
+        csv.len() as f64 / 1024.0,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    println!("rollups: not stored yet (figures are computed from records on each query; see the query time above)");
+    println!("peak RSS overall {:.1} MiB", peak_rss_mib());
+}

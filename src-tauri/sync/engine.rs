@@ -73,19 +73,30 @@ pub struct RunLock {
 }
 
 impl RunLock {
-    pub fn try_take(locks_dir: &Path, connection: ConnectionId) -> Result<Self, SyncError> {
+    /// The connection's lock file (created if needed), and how to name a failure on it.
+    fn open(
+        locks_dir: &Path,
+        connection: ConnectionId,
+    ) -> Result<(File, impl Fn(std::io::Error) -> SyncError), SyncError> {
         let path = locks_dir.join(format!("connection-{connection}.lock"));
-        let lock_err = |source| SyncError::Lock {
-            path: path.display().to_string(),
+        let shown = path.display().to_string();
+        let lock_err = move |source| SyncError::Lock {
+            path: shown.clone(),
             source,
         };
-        std::fs::create_dir_all(locks_dir).map_err(lock_err)?;
+        std::fs::create_dir_all(locks_dir).map_err(&lock_err)?;
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(lock_err)?;
+            .map_err(&lock_err)?;
+        Ok((file, lock_err))
+    }
+
+    /// Take the lock now, or say the connection is already syncing.
+    pub fn try_take(locks_dir: &Path, connection: ConnectionId) -> Result<Self, SyncError> {
+        let (file, lock_err) = Self::open(locks_dir, connection)?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(TryLockError::WouldBlock) => Err(SyncError::AlreadyRunning(connection)),
@@ -96,18 +107,7 @@ impl RunLock {
     /// Block until nobody holds the connection's lock (a run in another task
     /// or process has ended), then take it.
     pub fn wait(locks_dir: &Path, connection: ConnectionId) -> Result<Self, SyncError> {
-        let path = locks_dir.join(format!("connection-{connection}.lock"));
-        let lock_err = |source| SyncError::Lock {
-            path: path.display().to_string(),
-            source,
-        };
-        std::fs::create_dir_all(locks_dir).map_err(lock_err)?;
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(lock_err)?;
+        let (file, lock_err) = Self::open(locks_dir, connection)?;
         file.lock().map_err(lock_err)?;
         Ok(Self { _file: file })
     }

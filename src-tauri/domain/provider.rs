@@ -797,11 +797,11 @@ mod tests {
         let s = SecretFields(
             [(
                 "access_token".to_string(),
-                "shpat_0123456789abcdef".to_string(),
+                "shpat_test_value_xyzcdef".to_string(),
             )]
             .into(),
         );
-        assert!(!format!("{s:?}").contains("0123"));
+        assert!(!format!("{s:?}").contains("test_value"));
         assert_eq!(s.hint().unwrap(), "••••cdef");
         let short = SecretFields([("k".to_string(), "abc".to_string())].into());
         assert_eq!(short.hint().unwrap(), "••••");

@@ -29,13 +29,23 @@ fn window_tray_single_instance_and_quit() {
         .assert()
         .success();
     cli(dir.path())
-        .args(["connect", "demo", "--workspace", "Acme"])
+        .args([
+            "connect",
+            "demo",
+            "--workspace",
+            "Acme",
+            "--schedule",
+            "0 0 1 1 *",
+        ])
         .write_stdin("")
         .assert()
         .success();
 
+    // The scheduler is tested on its own (tests/scheduler.rs): here neither a
+    // tick (a yearly schedule) nor the start-up run may change the tray mid-test.
     let mut app = Command::new(bin())
         .env("PULSEBOARD_DATA_DIR", dir.path())
+        .env("PULSEBOARD_STARTUP_DELAY_SECS", "3600")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -22,8 +22,13 @@ fn runs(dir: &std::path::Path) -> Vec<Run> {
     runs
 }
 
-/// No run started before the previous one finished.
-fn assert_no_overlap(runs: &[Run]) {
+/// No run of one connection started before its previous one finished
+/// (different connections may run side by side).
+fn assert_no_overlap(all: &[Run], connection: i64) {
+    let runs: Vec<&Run> = all
+        .iter()
+        .filter(|r| r.connection_id == connection)
+        .collect();
     for pair in runs.windows(2) {
         let finished = pair[0]
             .finished_at
@@ -48,18 +53,22 @@ fn startup_run_schedule_no_overlap_and_pause() {
         .args(["workspace", "add", "Acme"])
         .assert()
         .success();
-    cli(dir.path())
-        .args([
-            "connect",
-            "demo",
-            "--workspace",
-            "Acme",
-            "--schedule",
-            "*/2 * * * * *",
-        ])
-        .write_stdin("")
-        .assert()
-        .success();
+    // Connection 1 fires once a year: only the start-up run can sync it.
+    // Connection 2 fires every two seconds.
+    for schedule in ["0 0 1 1 *", "*/2 * * * * *"] {
+        cli(dir.path())
+            .args([
+                "connect",
+                "demo",
+                "--workspace",
+                "Acme",
+                "--schedule",
+                schedule,
+            ])
+            .write_stdin("")
+            .assert()
+            .success();
+    }
 
     let mut app = Command::new(bin())
         .env("PULSEBOARD_DATA_DIR", dir.path())
@@ -69,21 +78,21 @@ fn startup_run_schedule_no_overlap_and_pause() {
         .spawn()
         .unwrap();
 
-    wait_for(Duration::from_secs(40), "the start-up run", || {
+    let startup = wait_for(Duration::from_secs(40), "the start-up run", || {
         runs(dir.path())
-            .first()
-            .filter(|r| r.status != RunStatus::Running)
-            .cloned()
+            .into_iter()
+            .find(|r| r.connection_id == 1 && r.status != RunStatus::Running)
     });
-    let first = runs(dir.path()).remove(0);
     assert_eq!(
-        (first.trigger, first.status),
+        (startup.trigger, startup.status),
         (Trigger::Startup, RunStatus::Succeeded)
     );
     wait_for(Duration::from_secs(30), "two scheduled runs", || {
         let n = runs(dir.path())
             .iter()
-            .filter(|r| r.trigger == Trigger::Schedule && r.finished_at.is_some())
+            .filter(|r| {
+                r.connection_id == 2 && r.trigger == Trigger::Schedule && r.finished_at.is_some()
+            })
             .count();
         (n >= 2).then_some(())
     });
@@ -91,12 +100,12 @@ fn startup_run_schedule_no_overlap_and_pause() {
     // The CLI at the same time: it syncs, or joins the run going on; never doubles it.
     for _ in 0..3 {
         cli(dir.path())
-            .args(["sync", "--connection", "1"])
+            .args(["sync", "--connection", "2"])
             .assert()
             .success();
     }
 
-    // Pause: once the run in flight ends, nothing new starts.
+    // Pause: once the runs in flight end, nothing new starts.
     Store::open(&dir.path().join("pulseboard.sqlite3"))
         .unwrap()
         .set_meta("sync.paused", "1")
@@ -113,6 +122,8 @@ fn startup_run_schedule_no_overlap_and_pause() {
         all.iter().all(|r| r.status == RunStatus::Succeeded),
         "{all:?}"
     );
-    assert!(all.iter().any(|r| r.trigger == Trigger::Cli));
-    assert_no_overlap(&all);
+    // Connection 1's yearly schedule never fired: its only run is the start-up one.
+    assert_eq!(all.iter().filter(|r| r.connection_id == 1).count(), 1);
+    assert_no_overlap(&all, 1);
+    assert_no_overlap(&all, 2);
 }

@@ -164,6 +164,15 @@ impl Session {
         .unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
+    /// The element's text now, or `None` if it is absent or was just replaced
+    /// (a page that re-renders makes found elements stale): for polling.
+    pub fn try_text(&self, css: &str) -> Option<String> {
+        let id = self.try_find(css)?;
+        self.send("GET", &format!("/element/{id}/text"), None)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+    }
+
     pub fn text(&self, css: &str) -> String {
         let id = self.find(css);
         self.send("GET", &format!("/element/{id}/text"), None)
@@ -176,10 +185,7 @@ impl Session {
     /// Wait until the text of `css` contains `needle`.
     pub fn wait_for_text(&self, css: &str, needle: &str) -> String {
         self.wait(20, &format!("'{needle}' in {css}"), || {
-            self.try_find(css)
-                .and_then(|id| self.send("GET", &format!("/element/{id}/text"), None).ok())
-                .and_then(|v| v.as_str().map(String::from))
-                .filter(|t| t.contains(needle))
+            self.try_text(css).filter(|t| t.contains(needle))
         })
     }
 

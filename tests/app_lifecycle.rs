@@ -12,9 +12,8 @@ use common::desktop::{
     close_window, has_web_process, require_desktop, resize_window, visible_window, wait_exit,
     wait_for, window_size, TrayMenu,
 };
-use common::{bin, cli};
+use common::{cli, launch_app};
 use pulseboard::store::Store;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const TITLE: &str = "Pulseboard";
@@ -43,13 +42,7 @@ fn window_tray_single_instance_and_quit() {
 
     // The scheduler is tested on its own (tests/scheduler.rs): here neither a
     // tick (a yearly schedule) nor the start-up run may change the tray mid-test.
-    let mut app = Command::new(bin())
-        .env("PULSEBOARD_DATA_DIR", dir.path())
-        .env("PULSEBOARD_STARTUP_DELAY_SECS", "3600")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut app = launch_app(dir.path(), 3600);
     let pid = app.id();
     let window = wait_for(Duration::from_secs(30), "the main window", || {
         visible_window(TITLE)
@@ -99,13 +92,7 @@ fn window_tray_single_instance_and_quit() {
     assert_eq!(paused.as_deref(), Some("1"));
 
     // A second launch exits and brings the first instance's window back, at its last size.
-    let second = Command::new(bin())
-        .env("PULSEBOARD_DATA_DIR", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut second = second;
+    let mut second = launch_app(dir.path(), 3600);
     let status = wait_exit(&mut second, Duration::from_secs(20));
     assert!(
         status.success(),

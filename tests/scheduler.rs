@@ -7,10 +7,9 @@
 mod common;
 
 use common::desktop::{require_desktop, wait_for};
-use common::{bin, cli};
+use common::{cli, launch_app};
 use pulseboard::domain::run::{Run, RunStatus, Trigger};
 use pulseboard::store::Store;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn runs(dir: &std::path::Path) -> Vec<Run> {
@@ -70,13 +69,7 @@ fn startup_run_schedule_no_overlap_and_pause() {
             .success();
     }
 
-    let mut app = Command::new(bin())
-        .env("PULSEBOARD_DATA_DIR", dir.path())
-        .env("PULSEBOARD_STARTUP_DELAY_SECS", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut app = launch_app(dir.path(), 1);
 
     let startup = wait_for(Duration::from_secs(40), "the start-up run", || {
         runs(dir.path())

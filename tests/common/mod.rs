@@ -87,3 +87,17 @@ pub fn connection_ids(data_dir: &Path) -> Vec<i64> {
         .map(|c| c["id"].as_i64().unwrap())
         .collect()
 }
+
+/// Launch the desktop app on `data_dir`, quietly, with the start-up run
+/// `startup_delay_secs` after launch.
+pub fn launch_app(data_dir: &Path, startup_delay_secs: u64) -> std::process::Child {
+    std_cli(data_dir)
+        .env(
+            "PULSEBOARD_STARTUP_DELAY_SECS",
+            startup_delay_secs.to_string(),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}

@@ -80,6 +80,19 @@ fn a_file_at_the_previous_version_upgrades_and_keeps_its_rows() {
 }
 
 #[test]
+fn a_file_from_before_rollups_marks_every_workspace_for_a_full_recompute() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pulseboard.sqlite3");
+    let ws = {
+        let mut old = Store::open_at(&path, 3).unwrap();
+        old.create_workspace(&workspace("Acme")).unwrap().id
+    };
+    let store = Store::open(&path).unwrap();
+    assert!(store.pending_rollups(ws).unwrap().all);
+    assert_eq!(store.rollup_count(ws).unwrap(), 0);
+}
+
+#[test]
 fn every_earlier_version_upgrades() {
     for from in 0..SCHEMA_VERSION {
         let dir = tempfile::tempdir().unwrap();

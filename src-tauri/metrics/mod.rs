@@ -38,8 +38,10 @@ pub struct Records<'a> {
 }
 
 /// The additive figures of a day or a period. Periods add these up; ratios and
-/// the derived figures are computed from them.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// the derived figures are computed from them. Stored as JSON in the daily
+/// rollups (decimals as strings, so nothing is rounded on the way).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Totals {
     pub orders: i64,
     pub gross_sales: Decimal,
@@ -189,6 +191,20 @@ impl Totals {
 /// The calendar day of `at` in the workspace zone.
 pub fn local_day(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
     at.with_timezone(&tz).date_naive()
+}
+
+/// The local days that the instants of one UTC calendar day fall on in `tz`
+/// (two for any zone but UTC itself).
+pub fn local_days_of_utc_day(utc_day: NaiveDate, tz: Tz) -> Vec<NaiveDate> {
+    let first = local_day(utc_day.and_time(chrono::NaiveTime::MIN).and_utc(), tz);
+    let last = local_day(
+        utc_day
+            .and_hms_opt(23, 59, 59)
+            .expect("a valid time")
+            .and_utc(),
+        tz,
+    );
+    first.iter_days().take_while(|d| *d <= last).collect()
 }
 
 /// A line's unit cost and whether it is an estimate; `None` when nothing is known.

@@ -15,6 +15,8 @@ use crate::settings::{self, Paths, PathsError};
 use crate::store::{ConnectionEdit, NewConnection, Store, StoreError};
 use std::sync::Arc;
 
+pub mod rollups;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error(transparent)]
@@ -214,40 +216,8 @@ impl Core {
         if (to - from).num_days() > 366 * 10 {
             return Err(InvalidInput::new("to", "ask for at most ten years at once").into());
         }
-        let ws = self.store.workspace(workspace)?;
-        let tz: chrono_tz::Tz = ws
-            .timezone
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("workspace time zone '{}'", ws.timezone)))?;
-        let connections: Vec<ConnectionId> = self
-            .store
-            .connections(Some(workspace))?
-            .iter()
-            .map(|c| c.id)
-            .collect();
-        // Wide enough for any zone's offset; days outside the range are dropped.
-        let utc = |d: chrono::NaiveDate| format!("{}T00:00:00Z", d);
-        let from_utc = utc(from - chrono::Days::new(2));
-        let to_utc = utc(to + chrono::Days::new(2));
-        let loaded = self
-            .store
-            .metric_records(&connections, &from_utc, &to_utc, from, to)?;
-        let expenses = self.store.expenses(workspace)?;
-        let settings = metrics::Settings {
-            timezone: tz,
-            default_cogs_percent: ws.default_cogs_percent,
-            payment_fee_percent: ws.payment_fee_percent,
-            payment_fee_fixed: ws.payment_fee_fixed,
-            expenses: &expenses,
-            costs: &loaded.costs,
-        };
-        let records = metrics::Records {
-            orders: &loaded.orders,
-            ads: &loaded.ads,
-            shipments: &loaded.shipments,
-            activities: &loaded.activities,
-        };
-        let days = metrics::daily(records, &settings, from, to);
+        self.store.workspace(workspace)?;
+        let days = rollups::read(&self.store, workspace, from, to)?;
         Ok(metrics::group(&days, by).into_iter().collect())
     }
 

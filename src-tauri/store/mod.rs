@@ -5,11 +5,13 @@
 mod connections;
 mod expenses;
 mod records;
+mod rollups;
 mod runs;
 mod workspaces;
 
 pub use connections::{ConnectionEdit, NewConnection};
 pub use records::{LoadedRecords, RecordCounts};
+pub use rollups::PendingRollups;
 pub use runs::RunEnd;
 pub use workspaces::NewWorkspace;
 
@@ -22,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_recurring_expenses.sql"),
     include_str!("migrations/0003_records.sql"),
+    include_str!("migrations/0004_rollups.sql"),
 ];
 
 /// The schema version this build writes.

@@ -278,12 +278,19 @@ impl Store {
         use crate::domain::records::*;
         let ids = serde_json::to_string(&connections.iter().map(|c| c.0).collect::<Vec<_>>())
             .expect("ids");
-        let tx = self.conn.unchecked_transaction()?;
-        tx.execute_batch(
+        // Inside a recompute's write transaction the reads join it; otherwise
+        // one read transaction keeps them consistent.
+        let tx = if self.conn.is_autocommit() {
+            Some(self.conn.unchecked_transaction()?)
+        } else {
+            None
+        };
+        let db: &rusqlite::Connection = &self.conn;
+        db.execute_batch(
             "CREATE TEMP TABLE IF NOT EXISTS picked (connection_id INTEGER, source_id TEXT, PRIMARY KEY (connection_id, source_id));
              DELETE FROM picked;",
         )?;
-        tx.execute(
+        db.execute(
             "WITH conns AS (SELECT value AS id FROM json_each(?1)),
              hit AS (
                SELECT o.connection_id, o.source_id, o.customer_id FROM orders o
@@ -303,7 +310,7 @@ impl Store {
         let mut out = LoadedRecords::default();
         let mut index = std::collections::HashMap::new();
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = db.prepare(
                 "SELECT o.connection_id, o.source_id, o.processed_at, o.created_at, o.test, o.voided, o.customer_id,
                         o.customer_order_count, o.discounts, o.shipping, o.taxes
                  FROM orders o JOIN picked p ON p.connection_id = o.connection_id AND p.source_id = o.source_id",
@@ -341,7 +348,7 @@ impl Store {
             }
         }
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = db.prepare(
                 "SELECT l.connection_id, l.order_id, l.line_id, l.variant_id, l.quantity, l.unit_price
                  FROM order_lines l JOIN picked p ON p.connection_id = l.connection_id AND p.source_id = l.order_id",
             )?;
@@ -359,7 +366,7 @@ impl Store {
             }
         }
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = db.prepare(
                 "SELECT f.connection_id, f.order_id, f.refund_id, f.created_at, f.shipping
                  FROM refunds f JOIN picked p ON p.connection_id = f.connection_id AND p.source_id = f.order_id",
             )?;
@@ -375,7 +382,7 @@ impl Store {
                     });
                 }
             }
-            let mut stmt = tx.prepare(
+            let mut stmt = db.prepare(
                 "SELECT l.connection_id, l.order_id, l.refund_id, l.line_id, l.quantity, l.subtotal
                  FROM refund_lines l JOIN picked p ON p.connection_id = l.connection_id AND p.source_id = l.order_id",
             )?;
@@ -396,7 +403,7 @@ impl Store {
             }
         }
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = db.prepare(
                 "SELECT variant_id, unit_cost FROM variant_costs WHERE connection_id IN (SELECT value FROM json_each(?1))",
             )?;
             let mut rows = stmt.query([&ids])?;
@@ -412,7 +419,7 @@ impl Store {
             }
         }
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = db.prepare(
                 "SELECT platform, campaign_id, date, spend, impressions, clicks, reach, purchases, purchase_value
                  FROM ad_days WHERE connection_id IN (SELECT value FROM json_each(?1)) AND date >= ?2 AND date <= ?3",
             )?;
@@ -439,7 +446,7 @@ impl Store {
             }
         }
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = db.prepare(
                 "SELECT source_id, created_at, status, freight FROM shipments
                  WHERE connection_id IN (SELECT value FROM json_each(?1)) AND created_at >= ?2 AND created_at < ?3",
             )?;
@@ -461,7 +468,7 @@ impl Store {
             }
         }
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = db.prepare(
                 "SELECT source_id, kind, at, talk_time_s FROM activities
                  WHERE connection_id IN (SELECT value FROM json_each(?1)) AND at >= ?2 AND at < ?3",
             )?;
@@ -482,8 +489,10 @@ impl Store {
                 });
             }
         }
-        tx.execute_batch("DELETE FROM picked;")?;
-        tx.commit()?;
+        db.execute_batch("DELETE FROM picked;")?;
+        if let Some(tx) = tx {
+            tx.commit()?;
+        }
         Ok(out)
     }
 }

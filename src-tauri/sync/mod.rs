@@ -71,6 +71,11 @@ pub async fn sync_each(
                 other => other.map_err(|e| e.to_string()),
             },
         };
+        // The run's records are committed; bring the workspace's stored daily
+        // figures up to date now, so the next dashboard read is a lookup.
+        if let Err(e) = crate::service::rollups::refresh(&store, connection.workspace_id) {
+            tracing::warn!(connection = %id, error = %e, "recomputing daily rollups failed");
+        }
         report(&connection, outcome);
     }
     Ok(())

@@ -1,0 +1,198 @@
+//! Daily rollups: every workspace day's figures, stored so a dashboard range is
+//! a lookup, not a recomputation. The store's triggers mark the days a write
+//! touched; [`refresh`] recomputes just those (or every day, after a setting the
+//! figures depend on changed) from the records, with the pure `metrics` module,
+//! inside one write transaction. [`read`] refreshes, then fills any day never
+//! computed before (a range before the first record, say) the same way.
+
+use crate::domain::{ConnectionId, Workspace, WorkspaceId};
+use crate::metrics::{self, Totals};
+use crate::store::{Store, StoreError};
+use chrono::{Days, NaiveDate};
+use chrono_tz::Tz;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Marked days closer than this are recomputed as one range (one load of the
+/// records instead of several).
+const MERGE_GAP_DAYS: i64 = 7;
+
+/// What a refresh recomputed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refreshed {
+    /// Days whose rollups were written.
+    pub days: usize,
+    /// Whether every day was recomputed (a setting changed).
+    pub all: bool,
+}
+
+fn timezone(ws: &Workspace) -> Result<Tz, StoreError> {
+    ws.timezone
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("workspace time zone '{}'", ws.timezone)))
+}
+
+/// The figures of the local days `from..=to`, computed from the stored records.
+pub fn compute(
+    store: &Store,
+    ws: &Workspace,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<BTreeMap<NaiveDate, Totals>, StoreError> {
+    let tz = timezone(ws)?;
+    let connections: Vec<ConnectionId> = store
+        .connections(Some(ws.id))?
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    // Wide enough for any zone's offset; days outside the range are dropped.
+    let utc = |d: NaiveDate| format!("{d}T00:00:00Z");
+    let from_utc = utc(from - Days::new(2));
+    let to_utc = utc(to + Days::new(2));
+    let loaded = store.metric_records(&connections, &from_utc, &to_utc, from, to)?;
+    let expenses = store.expenses(ws.id)?;
+    let settings = metrics::Settings {
+        timezone: tz,
+        default_cogs_percent: ws.default_cogs_percent,
+        payment_fee_percent: ws.payment_fee_percent,
+        payment_fee_fixed: ws.payment_fee_fixed,
+        expenses: &expenses,
+        costs: &loaded.costs,
+    };
+    let records = metrics::Records {
+        orders: &loaded.orders,
+        ads: &loaded.ads,
+        shipments: &loaded.shipments,
+        activities: &loaded.activities,
+    };
+    Ok(metrics::daily(records, &settings, from, to))
+}
+
+/// Group sorted days into ranges, joining ranges less than `gap` days apart.
+pub fn ranges(days: &BTreeSet<NaiveDate>, gap: i64) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    for &d in days {
+        match out.last_mut() {
+            Some((_, end)) if (d - *end).num_days() <= gap => *end = d,
+            _ => out.push((d, d)),
+        }
+    }
+    out
+}
+
+/// Compute and store the rollups of these days, one range at a time.
+fn write_days(
+    store: &Store,
+    ws: &Workspace,
+    days: &BTreeSet<NaiveDate>,
+) -> Result<usize, StoreError> {
+    let mut written = 0;
+    for (from, to) in ranges(days, MERGE_GAP_DAYS) {
+        let computed = compute(store, ws, from, to)?;
+        written += computed.len();
+        store.put_rollups(ws.id, &computed)?;
+    }
+    Ok(written)
+}
+
+/// Recompute the days the triggers marked for this workspace, and clear the
+/// marks, in one write transaction. Cheap when nothing is marked.
+pub fn refresh(store: &Store, workspace: WorkspaceId) -> Result<Refreshed, StoreError> {
+    if !store.has_pending_rollups(workspace)? {
+        return Ok(Refreshed::default());
+    }
+    store.in_write_transaction(|s| {
+        let pending = s.pending_rollups(workspace)?;
+        let ws = s.workspace(workspace)?;
+        let tz = timezone(&ws)?;
+        let days: BTreeSet<NaiveDate> = if pending.all {
+            s.delete_rollups(workspace)?;
+            match s.record_span(workspace)? {
+                // A day either side covers every zone's offset from UTC.
+                Some((first, last)) => (first - Days::new(1))
+                    .iter_days()
+                    .take_while(|d| *d <= last + Days::new(1))
+                    .collect(),
+                None => BTreeSet::new(),
+            }
+        } else {
+            let mut days = pending.local_days.clone();
+            for utc_day in &pending.utc_days {
+                days.extend(metrics::local_days_of_utc_day(*utc_day, tz));
+            }
+            days
+        };
+        let written = write_days(s, &ws, &days)?;
+        s.clear_pending_rollups(workspace)?;
+        tracing::debug!(%workspace, days = written, all = pending.all, "rollups recomputed");
+        Ok(Refreshed {
+            days: written,
+            all: pending.all,
+        })
+    })
+}
+
+/// The daily figures of `from..=to`: refresh what is marked, read the stored
+/// rollups, and compute (and store) any day never computed before.
+pub fn read(
+    store: &Store,
+    workspace: WorkspaceId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<BTreeMap<NaiveDate, Totals>, StoreError> {
+    refresh(store, workspace)?;
+    let mut days = store.rollups(workspace, from, to)?;
+    let missing: BTreeSet<NaiveDate> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .filter(|d| !days.contains_key(d))
+        .collect();
+    if !missing.is_empty() {
+        let filled = store.in_write_transaction(|s| {
+            let ws = s.workspace(workspace)?;
+            let mut filled = BTreeMap::new();
+            for (a, b) in ranges(&missing, MERGE_GAP_DAYS) {
+                let computed = compute(s, &ws, a, b)?;
+                s.put_rollups(workspace, &computed)?;
+                filled.extend(computed);
+            }
+            Ok::<_, StoreError>(filled)
+        })?;
+        for (day, totals) in filled {
+            if missing.contains(&day) {
+                days.insert(day, totals);
+            }
+        }
+    }
+    Ok(days)
+}
+
+/// Recompute every day of the workspace now, as after a settings change.
+pub fn recompute_all(store: &Store, workspace: WorkspaceId) -> Result<Refreshed, StoreError> {
+    store.mark_all_rollups(workspace)?;
+    refresh(store, workspace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn ranges_join_near_days_and_split_far_ones() {
+        let days: BTreeSet<NaiveDate> = ["2026-01-01", "2026-01-02", "2026-01-05", "2026-02-01"]
+            .iter()
+            .map(|s| d(s))
+            .collect();
+        assert_eq!(
+            ranges(&days, 7),
+            vec![
+                (d("2026-01-01"), d("2026-01-05")),
+                (d("2026-02-01"), d("2026-02-01"))
+            ]
+        );
+        assert_eq!(ranges(&BTreeSet::new(), 7), vec![]);
+    }
+}

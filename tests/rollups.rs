@@ -1,0 +1,380 @@
+//! Stored daily rollups on a real SQLite file: after a sync they equal a fresh
+//! computation from the records, day by day; a later write marks only the days
+//! it touches; a setting the figures depend on marks every day.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use pulseboard::connectors::demo::{DemoConfig, DemoSource};
+use pulseboard::domain::records::{
+    AdDay, AdPlatform, Batch, FinancialStatus, Order, OrderLine, Refund, RefundLine,
+};
+use pulseboard::domain::run::Trigger;
+use pulseboard::domain::{
+    ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceId, WorkspaceInput,
+};
+use pulseboard::metrics::{Grouping, Totals};
+use pulseboard::secrets::MemorySecrets;
+use pulseboard::service::{rollups, Core};
+use pulseboard::settings::Paths;
+use pulseboard::sync::run_connection;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+const FIRST: &str = "2026-09-20";
+const LAST: &str = "2026-11-14";
+
+struct Setup {
+    dir: tempfile::TempDir,
+    core: Core,
+    ws: WorkspaceId,
+    conn: ConnectionId,
+}
+
+/// A New York shop (DST ends on 1 November inside the history) with the demo
+/// business synced from 20 September to 14 November 2026.
+fn synced() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let mut core = Core::open(
+        Paths::under(dir.path().to_path_buf()),
+        Arc::new(MemorySecrets::default()),
+    )
+    .unwrap();
+    let ws = core
+        .add_workspace(&WorkspaceInput {
+            name: "Shop".into(),
+            timezone: Some("America/New_York".into()),
+            currency: Some("USD".into()),
+            default_cogs_percent: Some("30".into()),
+            payment_fee_percent: Some("2.9".into()),
+            payment_fee_fixed: Some("0.30".into()),
+        })
+        .unwrap()
+        .id;
+    let conn = core
+        .connect(ws, Provider::Demo, &ConnectionInput::default())
+        .unwrap()
+        .id;
+    let source = DemoSource::new(DemoConfig {
+        seed: 7,
+        history_start: d(FIRST),
+        now: Utc.with_ymd_and_hms(2026, 11, 14, 23, 0, 0).unwrap(),
+        orders_per_day: 25,
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let locks = dir.path().join("locks");
+    rt.block_on(run_connection(
+        core.store_mut(),
+        &locks,
+        conn,
+        &source,
+        Trigger::Cli,
+    ))
+    .unwrap();
+    let done = rollups::refresh(core.store(), ws).unwrap();
+    assert!(
+        done.days >= 56,
+        "the backfill's days were computed: {done:?}"
+    );
+    Setup {
+        dir,
+        core,
+        ws,
+        conn,
+    }
+}
+
+fn stored(s: &Setup, from: &str, to: &str) -> BTreeMap<NaiveDate, Totals> {
+    s.core
+        .metrics(s.ws, d(from), d(to), Grouping::Day)
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+fn live(s: &Setup, from: &str, to: &str) -> BTreeMap<NaiveDate, Totals> {
+    let ws = s.core.store().workspace(s.ws).unwrap();
+    rollups::compute(s.core.store(), &ws, d(from), d(to)).unwrap()
+}
+
+fn assert_same(s: &Setup) {
+    let a = stored(s, "2026-09-15", "2026-11-20");
+    let b = live(s, "2026-09-15", "2026-11-20");
+    assert_eq!(a.len(), b.len());
+    for (day, t) in &b {
+        assert_eq!(
+            &a[day], t,
+            "stored rollup of {day} differs from the records"
+        );
+    }
+}
+
+fn order(id: &str, at: chrono::DateTime<Utc>, refund_at: Option<chrono::DateTime<Utc>>) -> Order {
+    Order {
+        id: id.into(),
+        processed_at: Some(at),
+        created_at: at,
+        test: false,
+        financial_status: FinancialStatus::Other,
+        customer_id: Some("rollup-test-customer".into()),
+        customer_order_count: Some(1),
+        discounts: Decimal::ZERO,
+        shipping: Decimal::new(500, 2),
+        taxes: Decimal::ZERO,
+        lines: vec![OrderLine {
+            id: "line-1".into(),
+            variant_id: None,
+            quantity: 2,
+            unit_price: Decimal::new(4000, 2),
+        }],
+        refunds: refund_at
+            .map(|t| Refund {
+                id: "refund-1".into(),
+                created_at: t,
+                lines: vec![RefundLine {
+                    line_id: "line-1".into(),
+                    quantity: 1,
+                    subtotal: Decimal::new(4000, 2),
+                }],
+                shipping: Decimal::ZERO,
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn utc_days(days: &[&str]) -> BTreeSet<NaiveDate> {
+    days.iter().map(|s| d(s)).collect()
+}
+
+#[test]
+fn after_a_sync_the_stored_rollups_equal_the_records_day_by_day() {
+    let s = synced();
+    assert!(!s.core.store().has_pending_rollups(s.ws).unwrap());
+    assert!(s.core.store().rollup_count(s.ws).unwrap() >= 56);
+    assert_same(&s);
+    let total: Totals = stored(&s, FIRST, LAST)
+        .values()
+        .fold(Totals::default(), |mut a, t| {
+            a.add(t);
+            a
+        });
+    assert!(
+        total.orders > 500,
+        "the demo business sold: {}",
+        total.orders
+    );
+    assert!(total.refunds > Decimal::ZERO && total.ad_spend > Decimal::ZERO);
+}
+
+#[test]
+fn a_later_write_marks_and_recomputes_only_the_days_it_touches() {
+    let mut s = synced();
+    let before = stored(&s, FIRST, LAST);
+
+    // A new order on 10 October (UTC afternoon) refunded on 20 October.
+    let placed = Utc.with_ymd_and_hms(2026, 10, 10, 15, 0, 0).unwrap();
+    let refunded = Utc.with_ymd_and_hms(2026, 10, 20, 16, 0, 0).unwrap();
+    s.core
+        .store_mut()
+        .apply_page(
+            s.conn,
+            "orders",
+            &Batch::Orders(vec![order("rollup-1", placed, Some(refunded))]),
+            None,
+        )
+        .unwrap();
+    let pending = s.core.store().pending_rollups(s.ws).unwrap();
+    assert!(!pending.all);
+    assert_eq!(pending.utc_days, utc_days(&["2026-10-10", "2026-10-20"]));
+    assert!(pending.local_days.is_empty());
+
+    // Each UTC day spans two New York days; the two pairs are recomputed apart.
+    let done = rollups::refresh(s.core.store(), s.ws).unwrap();
+    assert_eq!(
+        done,
+        rollups::Refreshed {
+            days: 4,
+            all: false
+        }
+    );
+    let after = stored(&s, FIRST, LAST);
+    let (b, a) = (&before[&d("2026-10-10")], &after[&d("2026-10-10")]);
+    assert_eq!(a.orders, b.orders + 1);
+    assert_eq!(a.gross_sales, b.gross_sales + Decimal::new(8000, 2));
+    assert_eq!(a.new_customers, b.new_customers + 1);
+    let (b, a) = (&before[&d("2026-10-20")], &after[&d("2026-10-20")]);
+    assert_eq!(a.refunds, b.refunds + Decimal::new(4000, 2));
+    assert_eq!(a.units, b.units - 1);
+    for day in [d("2026-10-01"), d("2026-10-15"), d("2026-11-05")] {
+        assert_eq!(after[&day], before[&day], "{day} was not touched");
+    }
+    assert_same(&s);
+
+    // An edit moves the order to 12 October: the old day and the new one are
+    // marked (and the refund's, rewritten with the order), and 10 October is
+    // back to what it was.
+    let moved = Utc.with_ymd_and_hms(2026, 10, 12, 15, 0, 0).unwrap();
+    s.core
+        .store_mut()
+        .apply_page(
+            s.conn,
+            "orders",
+            &Batch::Orders(vec![order("rollup-1", moved, Some(refunded))]),
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        s.core.store().pending_rollups(s.ws).unwrap().utc_days,
+        utc_days(&["2026-10-10", "2026-10-12", "2026-10-20"])
+    );
+    let after_edit = stored(&s, FIRST, LAST);
+    assert_eq!(after_edit[&d("2026-10-10")], before[&d("2026-10-10")]);
+    assert_eq!(
+        after_edit[&d("2026-10-12")].orders,
+        before[&d("2026-10-12")].orders + 1
+    );
+    assert_same(&s);
+}
+
+#[test]
+fn an_ad_row_marks_its_own_reporting_day() {
+    let mut s = synced();
+    let before = stored(&s, "2026-10-05", "2026-10-05");
+    s.core
+        .store_mut()
+        .apply_page(
+            s.conn,
+            "ads",
+            &Batch::AdDays(vec![AdDay {
+                platform: AdPlatform::Google,
+                campaign_id: "rollup-campaign".into(),
+                date: d("2026-10-05"),
+                spend: Decimal::new(12345, 2),
+                impressions: 1000,
+                clicks: 10,
+                reach: 0,
+                purchases: Decimal::ONE,
+                purchase_value: Decimal::new(5000, 2),
+            }]),
+            None,
+        )
+        .unwrap();
+    let pending = s.core.store().pending_rollups(s.ws).unwrap();
+    assert_eq!(pending.local_days, utc_days(&["2026-10-05"]));
+    assert!(pending.utc_days.is_empty() && !pending.all);
+    let after = stored(&s, "2026-10-05", "2026-10-05");
+    let day = d("2026-10-05");
+    assert_eq!(
+        after[&day].ad_spend,
+        before[&day].ad_spend + Decimal::new(12345, 2)
+    );
+    assert_eq!(after[&day].clicks, before[&day].clicks + 10);
+}
+
+#[test]
+fn settings_the_figures_depend_on_recompute_every_day() {
+    let mut s = synced();
+    let span_days = (d(LAST) - d(FIRST)).num_days() as usize + 1;
+
+    // Time zone: every day moves.
+    s.core
+        .edit_workspace(
+            s.ws,
+            &WorkspaceInput {
+                timezone: Some("Asia/Kolkata".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(s.core.store().pending_rollups(s.ws).unwrap().all);
+    let done = rollups::refresh(s.core.store(), s.ws).unwrap();
+    assert!(done.all);
+    assert!(
+        done.days >= span_days,
+        "{done:?} covers the {span_days} days"
+    );
+    assert_same(&s);
+
+    // Default COGS %: estimates change on every day with an uncosted line.
+    let before = stored(&s, FIRST, LAST);
+    s.core
+        .edit_workspace(
+            s.ws,
+            &WorkspaceInput {
+                default_cogs_percent: Some("50".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let after = stored(&s, FIRST, LAST);
+    let day = before
+        .iter()
+        .find(|(_, t)| t.cogs_estimated > Decimal::ZERO)
+        .map(|(d, _)| *d)
+        .expect("a day with estimated costs");
+    assert!(after[&day].cogs_estimated > before[&day].cogs_estimated);
+    assert_same(&s);
+
+    // Fees and a recurring expense.
+    s.core
+        .edit_workspace(
+            s.ws,
+            &WorkspaceInput {
+                payment_fee_fixed: Some("1.00".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let fees = stored(&s, "2026-10-07", "2026-10-07");
+    let t = &fees[&d("2026-10-07")];
+    assert_eq!(
+        t.payment_fees,
+        t.revenue() * Decimal::new(29, 1) / Decimal::ONE_HUNDRED + Decimal::from(t.orders)
+    );
+    s.core
+        .add_expense(
+            s.ws,
+            &ExpenseInput {
+                name: "Rent".into(),
+                monthly_amount: "3100".into(),
+                start_month: "2026-10".into(),
+                end_month: Some("2026-10".into()),
+            },
+        )
+        .unwrap();
+    assert!(s.core.store().pending_rollups(s.ws).unwrap().all);
+    let rent = stored(&s, "2026-09-30", "2026-11-01");
+    assert_eq!(rent[&d("2026-09-30")].other_expenses, Decimal::ZERO);
+    assert_eq!(rent[&d("2026-10-15")].other_expenses, Decimal::from(100));
+    assert_eq!(rent[&d("2026-11-01")].other_expenses, Decimal::ZERO);
+    assert_same(&s);
+}
+
+#[test]
+fn removing_the_connection_takes_its_figures_with_it() {
+    let mut s = synced();
+    s.core.disconnect(s.conn).unwrap();
+    assert!(s.core.store().pending_rollups(s.ws).unwrap().all);
+    let after = stored(&s, FIRST, LAST);
+    assert!(after
+        .values()
+        .all(|t| t.orders == 0 && t.ad_spend.is_zero()));
+    drop(s.dir);
+}
+
+#[test]
+fn a_range_outside_the_records_is_computed_once_then_read() {
+    let s = synced();
+    let before = s.core.store().rollup_count(s.ws).unwrap();
+    let far = stored(&s, "2020-01-01", "2020-12-31");
+    assert_eq!(far.len(), 366);
+    assert!(far.values().all(|t| *t == Totals::default()));
+    assert_eq!(s.core.store().rollup_count(s.ws).unwrap(), before + 366);
+}

@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "list_runs",
     "dashboard",
     "create_demo",
+    "export_csv",
 ];
 
 fn main() {

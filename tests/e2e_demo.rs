@@ -32,10 +32,92 @@ fn explore_with_demo_data_on_first_launch() {
     );
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     s.screenshot(&shots.join("e2e-demo-dashboard.png"));
+
+    // Sync now from the dashboard: the window hears the run's progress events
+    // (started, each stream with its counts, finished), and each connection
+    // has its progress bar, hidden again once the run is over.
+    s.execute_async(
+        "window.__seen = []; \
+         window.__TAURI__.event.listen('sync-progress', (e) => window.__seen.push(e.payload)).then(() => done(true));",
+    );
+    s.click("#dashboard-sync");
+    let seen = s.wait(60, "the run's finished event", || {
+        let v = s.execute_async("done(window.__seen)");
+        let list = v.as_array()?.clone();
+        list.iter()
+            .any(|p| p["phase"] == "finished")
+            .then_some(list)
+    });
+    let phases: Vec<&str> = seen.iter().filter_map(|p| p["phase"].as_str()).collect();
+    assert_eq!(phases.first(), Some(&"started"), "{phases:?}");
+    assert_eq!(phases.last(), Some(&"finished"), "{phases:?}");
+    let streams: Vec<&str> = seen
+        .iter()
+        .filter(|p| p["phase"] == "stream" && p["done"] == true)
+        .filter_map(|p| p["stream"].as_str())
+        .collect();
+    assert_eq!(
+        streams.len(),
+        seen[0]["streams"].as_array().unwrap().len(),
+        "{streams:?}"
+    );
+    let finished = seen.last().unwrap();
+    assert_eq!(finished["run"]["status"], "succeeded");
+    assert_eq!(finished["before"], "ok");
+    assert_eq!(finished["after"], "ok");
+    s.wait(10, "the progress bar to hide after the run", || {
+        let hidden = s.execute_async(
+            "const b = document.querySelector('.sync-progress'); done(b ? b.hidden : null)",
+        );
+        (hidden == serde_json::Value::Bool(true)).then_some(())
+    });
+
+    // Export CSV: the real save dialog, answered like a user would.
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = out_dir.path().join("last-30-days.csv");
+    s.click("#export-csv");
+    save_dialog_answer("Export metrics as CSV", &target);
+    let said = s.wait_for_text("#toast", "Exported 30 rows");
+    assert!(
+        said.ends_with(&format!("to {}", target.display())),
+        "{said}"
+    );
+    let csv = std::fs::read_to_string(&target).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("date,orders,gross_sales,"),
+        "{csv}"
+    );
+    assert_eq!(lines.count(), 30);
     s.close();
 
     let out = cli(dir.path()).args(["runs", "--json"]).output().unwrap();
     let runs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(runs[0]["status"], "succeeded");
     assert_eq!(runs[0]["trigger"], "manual");
+}
+
+/// Type a full path into the GTK save dialog titled `title` and press Enter.
+fn save_dialog_answer(title: &str, path: &std::path::Path) {
+    let id = common::desktop::wait_for(
+        std::time::Duration::from_secs(20),
+        "the save dialog",
+        || common::desktop::visible_window(title),
+    );
+    let xdotool = |args: &[&str]| {
+        let ok = std::process::Command::new("xdotool")
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "xdotool {args:?}");
+    };
+    xdotool(&["windowactivate", "--sync", &id]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    xdotool(&["key", "ctrl+a"]);
+    xdotool(&["type", "--delay", "20", &path.display().to_string()]);
+    xdotool(&["key", "Return"]);
 }

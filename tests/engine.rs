@@ -12,7 +12,7 @@ use pulseboard::domain::{
 use pulseboard::secrets::MemorySecrets;
 use pulseboard::service::Core;
 use pulseboard::settings::Paths;
-use pulseboard::sync::{run_connection, Page, RunLock, Source, SyncError};
+use pulseboard::sync::{run_connection, run_connection_observed, Page, RunLock, Source, SyncError};
 use rust_decimal::Decimal;
 use std::sync::{Arc, Mutex};
 
@@ -78,6 +78,11 @@ impl Scripted {
 impl Source for Scripted {
     fn streams(&self) -> Vec<String> {
         self.streams.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// Every fetch is one request here.
+    fn requests(&self) -> u64 {
+        self.asked.lock().unwrap().len() as u64
     }
 
     async fn fetch(&self, stream: &str, cursor: Option<&str>) -> Result<Page, FetchError> {
@@ -410,4 +415,80 @@ async fn a_run_cut_off_by_a_crash_is_closed_as_cancelled() {
         (newest.status, newest.trigger),
         (RunStatus::Succeeded, Trigger::Cli)
     );
+}
+
+#[tokio::test]
+async fn progress_is_told_as_the_run_goes_and_requests_are_counted_per_stream() {
+    let mut f = fixture();
+    let source = Scripted::new(&[
+        (
+            "orders",
+            vec![
+                Step::Orders(vec![1, 2]),
+                Step::Orders(vec![3]),
+                Step::Orders(vec![4]),
+            ],
+        ),
+        ("refunds", vec![Step::Fail(fatal)]),
+    ]);
+    let heard = Mutex::new(Vec::new());
+    let locks = f.dir.path().join("locks");
+    let run = run_connection_observed(
+        f.core.store_mut(),
+        &locks,
+        f.id,
+        &source,
+        Trigger::Manual,
+        &|p| heard.lock().unwrap().push(p.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(run.status, RunStatus::Partial);
+    assert_eq!(run.requests, 4);
+    let per_stream: Vec<(&str, u64)> = run
+        .streams
+        .iter()
+        .map(|s| (s.stream.as_str(), s.requests))
+        .collect();
+    assert_eq!(per_stream, [("orders", 3), ("refunds", 1)]);
+
+    let heard = heard.into_inner().unwrap();
+    use pulseboard::domain::run::Progress;
+    assert!(matches!(&heard[0], Progress::Started { streams, .. } if streams.len() == 2));
+    // One event per stored page, then one as each stream ends.
+    let orders: Vec<(u64, u64, bool)> = heard
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Stream {
+                stream,
+                upserted,
+                requests,
+                done,
+                index: 0,
+                of: 2,
+                ..
+            } if stream == "orders" => Some((*upserted, *requests, *done)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        orders,
+        [(2, 1, false), (3, 2, false), (4, 3, false), (4, 3, true)]
+    );
+    assert!(heard.iter().any(|p| matches!(p,
+        Progress::Stream { stream, done: true, error: Some(e), index: 1, .. } if stream == "refunds" && e.contains("bad field"))));
+    match heard.last().unwrap() {
+        Progress::Finished {
+            run: r,
+            before,
+            after,
+            ..
+        } => {
+            assert_eq!(r.id, run.id);
+            assert_eq!(*before, ConnectionStatus::New);
+            assert_eq!(*after, ConnectionStatus::Error);
+            assert!(ConnectionStatus::newly_failing(*before, *after));
+        }
+        other => panic!("the last event is the finish, not {other:?}"),
+    }
 }

@@ -278,12 +278,28 @@ fn an_ad_row_marks_its_own_reporting_day() {
     assert_eq!(after[&day].clicks, before[&day].clicks + 10);
 }
 
+/// The rollups as stored (no live computation), compared with the records.
+fn assert_stored_rows_are_fresh(s: &Setup) {
+    assert!(!s.core.store().has_pending_rollups(s.ws).unwrap());
+    let rows = s.core.store().rollups(s.ws, d(FIRST), d(LAST)).unwrap();
+    let fresh = live(s, FIRST, LAST);
+    assert_eq!(
+        rows.len(),
+        fresh.len(),
+        "every day of the history is stored"
+    );
+    for (day, t) in &fresh {
+        assert_eq!(&rows[day], t, "stored rollup of {day}");
+    }
+}
+
 #[test]
 fn settings_the_figures_depend_on_recompute_every_day() {
     let mut s = synced();
-    let span_days = (d(LAST) - d(FIRST)).num_days() as usize + 1;
+    let span = s.core.store().rollups(s.ws, d(FIRST), d(LAST)).unwrap();
 
-    // Time zone: every day moves.
+    // Time zone: the edit marks every day, and the stored rows are redone at
+    // once (the marks are gone, every row equals the records in the new zone).
     s.core
         .edit_workspace(
             s.ws,
@@ -293,14 +309,20 @@ fn settings_the_figures_depend_on_recompute_every_day() {
             },
         )
         .unwrap();
+    assert_stored_rows_are_fresh(&s);
+    let moved = s.core.store().rollups(s.ws, d(FIRST), d(LAST)).unwrap();
+    let changed = span.iter().filter(|(d, t)| moved[*d] != **t).count();
+    assert!(
+        changed > span.len() * 9 / 10,
+        "{changed} of {} days moved",
+        span.len()
+    );
+
+    // Marks alone: a trigger marks every day for a settings change.
+    s.core.store().mark_all_rollups(s.ws).unwrap();
     assert!(s.core.store().pending_rollups(s.ws).unwrap().all);
     let done = rollups::refresh(s.core.store(), s.ws).unwrap();
-    assert!(done.all);
-    assert!(
-        done.days >= span_days,
-        "{done:?} covers the {span_days} days"
-    );
-    assert_same(&s);
+    assert!(done.all && done.days >= span.len(), "{done:?}");
 
     // Default COGS %: estimates change on every day with an uncosted line.
     let before = stored(&s, FIRST, LAST);
@@ -313,6 +335,7 @@ fn settings_the_figures_depend_on_recompute_every_day() {
             },
         )
         .unwrap();
+    assert_stored_rows_are_fresh(&s);
     let after = stored(&s, FIRST, LAST);
     let day = before
         .iter()
@@ -320,7 +343,6 @@ fn settings_the_figures_depend_on_recompute_every_day() {
         .map(|(d, _)| *d)
         .expect("a day with estimated costs");
     assert!(after[&day].cogs_estimated > before[&day].cogs_estimated);
-    assert_same(&s);
 
     // Fees and a recurring expense.
     s.core
@@ -332,13 +354,15 @@ fn settings_the_figures_depend_on_recompute_every_day() {
             },
         )
         .unwrap();
+    assert_stored_rows_are_fresh(&s);
     let fees = stored(&s, "2026-10-07", "2026-10-07");
     let t = &fees[&d("2026-10-07")];
     assert_eq!(
         t.payment_fees,
         t.revenue() * Decimal::new(29, 1) / Decimal::ONE_HUNDRED + Decimal::from(t.orders)
     );
-    s.core
+    let rent = s
+        .core
         .add_expense(
             s.ws,
             &ExpenseInput {
@@ -349,19 +373,26 @@ fn settings_the_figures_depend_on_recompute_every_day() {
             },
         )
         .unwrap();
-    assert!(s.core.store().pending_rollups(s.ws).unwrap().all);
-    let rent = stored(&s, "2026-09-30", "2026-11-01");
-    assert_eq!(rent[&d("2026-09-30")].other_expenses, Decimal::ZERO);
-    assert_eq!(rent[&d("2026-10-15")].other_expenses, Decimal::from(100));
-    assert_eq!(rent[&d("2026-11-01")].other_expenses, Decimal::ZERO);
-    assert_same(&s);
+    assert_stored_rows_are_fresh(&s);
+    let days = stored(&s, "2026-09-30", "2026-11-01");
+    assert_eq!(days[&d("2026-09-30")].other_expenses, Decimal::ZERO);
+    assert_eq!(days[&d("2026-10-15")].other_expenses, Decimal::from(100));
+    assert_eq!(days[&d("2026-11-01")].other_expenses, Decimal::ZERO);
+    s.core.remove_expense(rent.id).unwrap();
+    assert_stored_rows_are_fresh(&s);
+    assert_eq!(
+        stored(&s, "2026-10-15", "2026-10-15")[&d("2026-10-15")].other_expenses,
+        Decimal::ZERO
+    );
 }
 
 #[test]
 fn removing_the_connection_takes_its_figures_with_it() {
     let mut s = synced();
     s.core.disconnect(s.conn).unwrap();
-    assert!(s.core.store().pending_rollups(s.ws).unwrap().all);
+    assert!(!s.core.store().has_pending_rollups(s.ws).unwrap());
+    let rows = s.core.store().rollups(s.ws, d(FIRST), d(LAST)).unwrap();
+    assert!(rows.is_empty(), "no records, no stored days");
     let after = stored(&s, FIRST, LAST);
     assert!(after
         .values()
@@ -370,11 +401,34 @@ fn removing_the_connection_takes_its_figures_with_it() {
 }
 
 #[test]
-fn a_range_outside_the_records_is_computed_once_then_read() {
-    let s = synced();
+fn reading_never_writes_and_unstored_days_are_computed() {
+    let mut s = synced();
     let before = s.core.store().rollup_count(s.ws).unwrap();
     let far = stored(&s, "2020-01-01", "2020-12-31");
     assert_eq!(far.len(), 366);
     assert!(far.values().all(|t| *t == Totals::default()));
-    assert_eq!(s.core.store().rollup_count(s.ws).unwrap(), before + 366);
+    assert_eq!(s.core.store().rollup_count(s.ws).unwrap(), before);
+
+    // A marked day reads right before anything recomputes it.
+    let placed = Utc.with_ymd_and_hms(2026, 10, 10, 15, 0, 0).unwrap();
+    s.core
+        .store_mut()
+        .apply_page(
+            s.conn,
+            "orders",
+            &Batch::Orders(vec![order("rollup-2", placed, None)]),
+            None,
+        )
+        .unwrap();
+    let day = d("2026-10-10");
+    let stale = s.core.store().rollups(s.ws, day, day).unwrap()[&day].orders;
+    assert_eq!(
+        stored(&s, "2026-10-10", "2026-10-10")[&day].orders,
+        stale + 1
+    );
+    assert!(
+        s.core.store().has_pending_rollups(s.ws).unwrap(),
+        "still marked"
+    );
+    assert_same(&s);
 }

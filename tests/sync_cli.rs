@@ -49,7 +49,9 @@ fn demo_creates_a_workspace_syncs_and_resyncs_without_duplicates() {
         .assert()
         .success()
         .stdout(contains("Created the 'Demo' workspace"))
-        .stdout(contains("Demo data: succeeded"));
+        .stdout(contains("Demo data: succeeded"))
+        .stdout(contains("  orders: "))
+        .stdout(contains("  activities: "));
     let first = past_totals(dir.path());
     let orders = first[0]["orders"].as_i64().unwrap();
     assert!(
@@ -73,7 +75,9 @@ fn demo_creates_a_workspace_syncs_and_resyncs_without_duplicates() {
         .arg("demo")
         .assert()
         .success()
-        .stdout(contains("Demo data: succeeded"));
+        .stdout(contains("Demo data: succeeded"))
+        .stdout(contains("  orders: "))
+        .stdout(contains("  activities: "));
     cli(dir.path())
         .args(["sync", "--workspace", "Demo"])
         .assert()
@@ -193,6 +197,8 @@ fn connections_without_a_connector_fail_the_sync_clearly() {
         .assert()
         .code(1)
         .stdout(contains("Demo data: succeeded"))
+        .stdout(contains("  orders: "))
+        .stdout(contains("  activities: "))
         .stdout(contains(
             "not synced: syncing Shopify is not part of this version yet",
         ))

@@ -5,8 +5,8 @@
 use super::error::CommandError;
 use super::state::{AppState, META_UI_PAGE};
 use super::view::{
-    AppInfo, ConnectionDetail, ConnectionView, DashboardView, ExpenseView, ProviderView, RunView,
-    SyncStatus, Tile, UiState, WorkspaceView,
+    AppInfo, ConnectionDetail, ConnectionView, DashboardView, ExpenseView, ExportView,
+    ProviderView, RunView, SyncStatus, Tile, UiState, WorkspaceView,
 };
 use crate::domain::{
     ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceId, WorkspaceInput,
@@ -224,6 +224,7 @@ pub fn get_sync_status(state: State<'_, AppState>) -> SyncStatus {
     SyncStatus {
         syncing: state.syncing(),
         paused: state.sync_paused(),
+        running: state.running(),
     }
 }
 
@@ -347,4 +348,70 @@ pub fn create_demo(state: State<'_, AppState>) -> Result<WorkspaceView> {
         super::start_sync(&state, Some(id))?;
     }
     Ok(ws.into())
+}
+
+/// The CSV export of the dashboard: the daily metrics of a range, grouped by
+/// day, week or month, written where the user picks in a save dialog. `None`
+/// when the dialog was cancelled.
+#[tauri::command(async)]
+pub fn export_csv<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    from: String,
+    to: String,
+    by: String,
+) -> Result<Option<ExportView>> {
+    use crate::metrics::Grouping;
+    use tauri_plugin_dialog::DialogExt;
+    let grouping = match by.as_str() {
+        "day" => Grouping::Day,
+        "week" => Grouping::Week,
+        "month" => Grouping::Month,
+        _ => {
+            return Err(crate::domain::InvalidInput::new(
+                "by",
+                format!("'{by}' is not a grouping; use day, week or month"),
+            )
+            .into())
+        }
+    };
+    let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
+    let (rows, suggested) = {
+        let core = state.core();
+        let ws = core
+            .store()
+            .workspace(WorkspaceId(workspace_id))
+            .map_err(crate::service::ServiceError::from)?;
+        let rows = core.metrics(ws.id, from, to, grouping)?;
+        (rows, crate::export::file_name(&ws.name, from, to, &by))
+    };
+    let mut csv = Vec::new();
+    crate::export::write_metrics(&mut csv, &rows, grouping)
+        .map_err(|e| CommandError::new("export", format!("cannot write the CSV: {e}")))?;
+    let Some(picked) = app
+        .dialog()
+        .file()
+        .set_title("Export metrics as CSV")
+        // No file-type filter: with one, the GTK dialog appends ".csv" even to
+        // a name that has it. A name without an extension gets one below.
+        .set_file_name(&suggested)
+        .blocking_save_file()
+    else {
+        return Ok(None);
+    };
+    let path = crate::export::with_csv_extension(picked.into_path().map_err(|e| {
+        CommandError::new(
+            "export",
+            format!("that is not a file on this computer: {e}"),
+        )
+    })?);
+    crate::export::write_whole(&path, &csv).map_err(|e| {
+        CommandError::new("export", format!("cannot write {}: {e}", path.display()))
+    })?;
+    tracing::info!(rows = rows.len(), "metrics exported as CSV");
+    Ok(Some(ExportView {
+        path: path.display().to_string(),
+        rows: rows.len(),
+    }))
 }

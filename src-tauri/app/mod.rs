@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod progress;
 pub mod state;
 pub mod tray;
 pub mod view;
@@ -50,6 +51,7 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::list_runs,
             commands::dashboard,
             commands::create_demo,
+            commands::export_csv,
         ])
 }
 
@@ -82,7 +84,13 @@ pub fn run_desktop() -> i32 {
                 tracing::error!(error = %e, "cannot open the main window");
             }
         }))
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
+            let _ = app
+                .state::<AppState>()
+                .observer
+                .set(progress::observer(app.handle().clone()));
             tray::create(app.handle())?;
             window::open_main(app.handle())?;
             start_scheduler(app.handle());
@@ -153,6 +161,7 @@ fn start_scheduler<R: Runtime>(app: &tauri::AppHandle<R>) {
         startup_delay: std::time::Duration::from_secs(delay),
         parallel: 4,
         on_busy: Arc::new(on_busy),
+        on_progress: state.observer(),
     };
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -193,6 +202,7 @@ pub(crate) fn start_sync(
     }
     let busy = state.busy.clone();
     let notify = state.change_sender();
+    let observe = state.observer();
     let tell = move || {
         if let Some(tx) = &notify {
             let _ = tx.send(());
@@ -203,7 +213,7 @@ pub(crate) fn start_sync(
     let count = ids.len();
     tauri::async_runtime::spawn(async move {
         let locks = paths.data_dir.join("locks");
-        let result = crate::sync::sync_each(&paths.db_path(), &locks, &ids, Trigger::Manual, |c, outcome| match outcome {
+        let result = crate::sync::sync_each(&paths.db_path(), &locks, &ids, Trigger::Manual, &*observe, |c, outcome| match outcome {
             Ok(run) => tracing::info!(connection = %c.id, status = run.status.as_str(), "sync now finished"),
             Err(why) => tracing::warn!(connection = %c.id, %why, "sync now did not run"),
         })

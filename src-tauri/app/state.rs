@@ -1,10 +1,15 @@
 //! The one managed state: the open core behind a lock, and a channel that tells
 //! the tray that something it shows may have changed.
 
+use crate::domain::run::Progress;
 use crate::service::Core;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+/// Hears sync progress (see `app::progress`).
+pub type ProgressObserver = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 /// app_meta keys owned by the shell.
 pub const META_UI_PAGE: &str = "ui.page";
@@ -18,6 +23,10 @@ pub struct AppState {
     pub(crate) busy: Arc<AtomicUsize>,
     /// Set once the scheduler has started.
     pub(crate) scheduler: Mutex<Option<Arc<crate::sync::scheduler::Scheduler>>>,
+    /// Where runs report progress; set when the app starts.
+    pub(crate) observer: OnceLock<ProgressObserver>,
+    /// The latest progress of each connection syncing now.
+    running: Mutex<BTreeMap<i64, Progress>>,
 }
 
 impl AppState {
@@ -27,7 +36,40 @@ impl AppState {
             changes: Mutex::new(None),
             busy: Arc::default(),
             scheduler: Mutex::new(None),
+            observer: OnceLock::new(),
+            running: Mutex::default(),
         }
+    }
+
+    /// The progress observer, or one that ignores progress (IPC tests).
+    pub(crate) fn observer(&self) -> ProgressObserver {
+        self.observer
+            .get()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(|_: &Progress| {}))
+    }
+
+    /// Keep the latest progress of a running connection; forget it when done.
+    pub(crate) fn record_progress(&self, p: &Progress) {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        match p {
+            Progress::Started { .. } | Progress::Stream { .. } => {
+                running.insert(p.connection_id(), p.clone());
+            }
+            Progress::Finished { .. } | Progress::NotRun { .. } => {
+                running.remove(&p.connection_id());
+            }
+        }
+    }
+
+    /// The latest progress of every connection syncing now.
+    pub fn running(&self) -> Vec<Progress> {
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// Lock the core. A panic while holding the lock leaves the data consistent

@@ -141,6 +141,8 @@ impl From<RecurringExpense> for ExpenseView {
 pub struct SyncStatus {
     pub syncing: bool,
     pub paused: bool,
+    /// The latest progress of each connection syncing now.
+    pub running: Vec<crate::domain::run::Progress>,
 }
 
 /// A run for the Sync history page, with its connection's name.
@@ -171,4 +173,11 @@ pub struct DashboardView {
     pub currency: String,
     pub timezone: String,
     pub tiles: Vec<Tile>,
+}
+
+/// A finished CSV export.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportView {
+    pub path: String,
+    pub rows: usize,
 }

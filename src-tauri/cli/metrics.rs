@@ -7,7 +7,6 @@ use crate::metrics::{Grouping, Totals};
 use crate::service::Core;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
-use std::io::Write;
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -157,29 +156,13 @@ pub fn export(core: &Core, args: ExportArgs) -> CliResult {
     Ok(())
 }
 
-/// Write `bytes` to `path` so that it is either the whole new file or untouched:
-/// a temp file beside it, then a rename.
 fn write_whole(path: &Path, bytes: &[u8]) -> CliResult {
-    let fail =
-        |e: std::io::Error| CliError::Failed(format!("cannot write {}: {e}", path.display()));
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().ok_or_else(|| {
-        CliError::Usage(format!("--out: '{}' is not a file name", path.display()))
-    })?;
-    let tmp = dir.join(format!(
-        ".{}.{}.partial",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
+    if path.file_name().is_none() {
+        return Err(CliError::Usage(format!(
+            "--out: '{}' is not a file name",
+            path.display()
+        )));
     }
-    Ok(())
+    crate::export::write_whole(path, bytes)
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))
 }

@@ -1,12 +1,14 @@
 //! `pulseboard sync`, `pulseboard runs` and `pulseboard demo`.
 
 use super::{print_json, table, CliError, CliResult};
-use crate::domain::run::RunStatus;
-use crate::domain::run::Trigger;
+use crate::domain::run::{Progress, RunStatus, Trigger};
 use crate::domain::ConnectionId;
 use crate::service::{Core, ServiceError};
 use crate::sync::sync_each;
 use clap::Args;
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
 use std::time::Instant;
 
 #[derive(Debug, Args)]
@@ -48,23 +50,33 @@ pub fn sync(core: &mut Core, args: SyncArgs) -> CliResult {
     let paths = core.paths().clone();
     let mut failed = 0;
     let mut started = Instant::now();
+    let names: HashMap<i64, String> = list
+        .iter()
+        .map(|c| (c.id.0, c.display_name.clone()))
+        .collect();
+    let live = LiveLine::new(std::io::stderr().is_terminal(), names);
     let report = |c: &crate::domain::Connection,
                   outcome: Result<crate::domain::run::Run, String>| {
+        live.clear();
         match outcome {
             Ok(run) => {
                 println!(
-                    "{}: {} in {:.1} s: {} records fetched, {} stored, {} skipped{}",
+                    "{}: {} in {:.1} s: {} records fetched, {} stored, {} skipped, {} requests{}",
                     c.display_name,
                     run.status.as_str(),
                     started.elapsed().as_secs_f64(),
                     run.records_fetched,
                     run.records_upserted,
                     run.records_skipped,
+                    run.requests,
                     run.error
                         .as_deref()
                         .map(|e| format!(" ({e})"))
                         .unwrap_or_default()
                 );
+                for s in &run.streams {
+                    println!("  {}", stream_line(s));
+                }
                 if run.status != RunStatus::Succeeded {
                     failed += 1;
                 }
@@ -82,6 +94,7 @@ pub fn sync(core: &mut Core, args: SyncArgs) -> CliResult {
             &paths.data_dir.join("locks"),
             &ids,
             Trigger::Cli,
+            &|p| live.show(p),
             report,
         ))
         .map_err(ServiceError::from)?;
@@ -91,6 +104,84 @@ pub fn sync(core: &mut Core, args: SyncArgs) -> CliResult {
         )));
     }
     Ok(())
+}
+
+/// One stream of a finished run, for the summary.
+fn stream_line(s: &crate::domain::run::StreamReport) -> String {
+    format!(
+        "{}: {} fetched, {} stored, {} skipped, {} requests{}",
+        s.stream,
+        s.fetched,
+        s.upserted,
+        s.skipped,
+        s.requests,
+        s.error
+            .as_deref()
+            .map(|e| format!(" — failed: {e}"))
+            .unwrap_or_default()
+    )
+}
+
+/// A progress line on a terminal, rewritten in place as pages arrive; nothing
+/// when stderr is not a terminal (the summary on stdout says it all).
+struct LiveLine {
+    on: bool,
+    names: HashMap<i64, String>,
+    shown: Mutex<bool>,
+}
+
+impl LiveLine {
+    fn new(on: bool, names: HashMap<i64, String>) -> Self {
+        Self {
+            on,
+            names,
+            shown: Mutex::new(false),
+        }
+    }
+
+    fn show(&self, p: &Progress) {
+        if !self.on {
+            return;
+        }
+        let name = self
+            .names
+            .get(&p.connection_id())
+            .map(String::as_str)
+            .unwrap_or("?");
+        let text = match p {
+            Progress::Started { streams, .. } => {
+                format!("{name}: starting ({} streams)", streams.len())
+            }
+            Progress::Stream {
+                stream,
+                index,
+                of,
+                fetched,
+                upserted,
+                skipped,
+                requests,
+                ..
+            } => format!(
+                "{name}: {stream} ({}/{of}): {fetched} fetched, {upserted} stored, {skipped} skipped, {requests} requests",
+                index + 1
+            ),
+            Progress::Finished { .. } | Progress::NotRun { .. } => return self.clear(),
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{text}");
+        let _ = err.flush();
+        *self.shown.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    }
+
+    fn clear(&self) {
+        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        if *shown {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+            *shown = false;
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -78,6 +78,13 @@ impl ConnectionStatus {
         }
     }
 
+    /// Whether a run that moved a connection from `before` to `after` is news
+    /// worth a desktop notification: it now fails, or now needs attention,
+    /// and did not before. A connection failing run after run says so once.
+    pub fn newly_failing(before: Self, after: Self) -> bool {
+        matches!(after, Self::Error | Self::NeedsAttention) && before != after
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "new" => Self::New,
@@ -135,4 +142,27 @@ pub struct Connection {
     pub last_sync_at: Option<String>,
     pub last_error: Option<String>,
     pub created_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_is_newly_failing_once() {
+        use ConnectionStatus::*;
+        assert!(ConnectionStatus::newly_failing(Ok, Error));
+        assert!(ConnectionStatus::newly_failing(New, NeedsAttention));
+        assert!(ConnectionStatus::newly_failing(Error, NeedsAttention));
+        assert!(
+            !ConnectionStatus::newly_failing(Error, Error),
+            "still failing: no news"
+        );
+        assert!(!ConnectionStatus::newly_failing(
+            NeedsAttention,
+            NeedsAttention
+        ));
+        assert!(!ConnectionStatus::newly_failing(Error, Ok));
+        assert!(!ConnectionStatus::newly_failing(New, Ok));
+    }
 }

@@ -81,6 +81,9 @@ pub struct StreamReport {
     pub fetched: u64,
     pub upserted: u64,
     pub skipped: u64,
+    /// API requests this stream made (retries included).
+    #[serde(default)]
+    pub requests: u64,
     pub error: Option<String>,
     /// Up to a few skipped records, with their reasons.
     pub examples: Vec<SkippedExample>,
@@ -101,4 +104,53 @@ pub struct Run {
     pub requests: u64,
     pub error: Option<String>,
     pub streams: Vec<StreamReport>,
+}
+
+/// Where a run is, as it goes: for progress bars, the tray and terminals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "phase", rename_all = "snake_case")]
+pub enum Progress {
+    /// The run began.
+    Started {
+        connection_id: i64,
+        run_id: i64,
+        streams: Vec<String>,
+    },
+    /// A page of a stream was stored (`done` once the stream ended).
+    Stream {
+        connection_id: i64,
+        run_id: i64,
+        stream: String,
+        /// 0-based position of the stream among the run's streams.
+        index: usize,
+        of: usize,
+        pages: u64,
+        fetched: u64,
+        upserted: u64,
+        skipped: u64,
+        requests: u64,
+        done: bool,
+        error: Option<String>,
+    },
+    /// The run ended (any status).
+    Finished {
+        connection_id: i64,
+        run: Run,
+        /// The connection's status before and after the run.
+        before: crate::domain::ConnectionStatus,
+        after: crate::domain::ConnectionStatus,
+    },
+    /// The connection could not run at all (needs attention, no connector, …).
+    NotRun { connection_id: i64, reason: String },
+}
+
+impl Progress {
+    pub fn connection_id(&self) -> i64 {
+        match self {
+            Self::Started { connection_id, .. }
+            | Self::Stream { connection_id, .. }
+            | Self::Finished { connection_id, .. }
+            | Self::NotRun { connection_id, .. } => *connection_id,
+        }
+    }
 }

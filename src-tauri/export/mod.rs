@@ -49,10 +49,95 @@ pub fn write_metrics<W: Write>(
     Ok(())
 }
 
+/// A file name to suggest for an export: `pulseboard-<workspace>-<from>-<to>-<by>.csv`,
+/// the workspace name reduced to letters, digits and dashes.
+pub fn file_name(workspace: &str, from: NaiveDate, to: NaiveDate, by: &str) -> String {
+    let mut slug = String::new();
+    for c in workspace.chars() {
+        if c.is_alphanumeric() {
+            slug.extend(c.to_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_matches('-');
+    let slug = if slug.is_empty() { "workspace" } else { slug };
+    format!("pulseboard-{slug}-{from}-{to}-{by}.csv")
+}
+
+/// `path`, with `.csv` added when it has no extension at all.
+pub fn with_csv_extension(path: std::path::PathBuf) -> std::path::PathBuf {
+    if path.extension().is_some() {
+        path
+    } else {
+        path.with_extension("csv")
+    }
+}
+
+/// Write `bytes` to `path` so that it is either the whole new file or left as
+/// it was: a temp file beside it, synced, then renamed over it.
+pub fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::path::Path;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.partial",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rust_decimal::Decimal;
+
+    #[test]
+    fn a_name_without_extension_gets_csv() {
+        use std::path::PathBuf;
+        assert_eq!(
+            with_csv_extension(PathBuf::from("/t/may")),
+            PathBuf::from("/t/may.csv")
+        );
+        assert_eq!(
+            with_csv_extension(PathBuf::from("/t/may.csv")),
+            PathBuf::from("/t/may.csv")
+        );
+        assert_eq!(
+            with_csv_extension(PathBuf::from("/t/may.txt")),
+            PathBuf::from("/t/may.txt")
+        );
+    }
+
+    #[test]
+    fn suggested_file_names_are_plain() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(
+            file_name(
+                "Acme & Co. / India",
+                d("2026-10-01"),
+                d("2026-10-31"),
+                "day"
+            ),
+            "pulseboard-acme-co-india-2026-10-01-2026-10-31-day.csv"
+        );
+        assert_eq!(
+            file_name("///", d("2026-10-01"), d("2026-10-01"), "week"),
+            "pulseboard-workspace-2026-10-01-2026-10-01-week.csv"
+        );
+    }
 
     #[test]
     fn formulas_are_neutralised_numbers_are_not() {

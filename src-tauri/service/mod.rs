@@ -109,6 +109,7 @@ impl Core {
         let patch = WorkspacePatch::from_input(input, false)?;
         let ws = self.store.update_workspace(id, &patch)?;
         tracing::info!(workspace = %ws.id, "workspace edited");
+        self.refresh_rollups(ws.id);
         Ok(ws)
     }
 
@@ -139,6 +140,7 @@ impl Core {
             e.end_month.as_deref(),
         )?;
         tracing::info!(workspace = %workspace, expense = id, "recurring expense added");
+        self.refresh_rollups(workspace);
         self.store
             .expenses(workspace)?
             .into_iter()
@@ -147,8 +149,10 @@ impl Core {
     }
 
     pub fn remove_expense(&mut self, id: i64) -> Result<()> {
+        let workspace = self.store.expense_workspace(id)?;
         self.store.remove_expense(id)?;
         tracing::info!(expense = id, "recurring expense removed");
+        self.refresh_rollups(workspace);
         Ok(())
     }
 
@@ -196,6 +200,15 @@ impl Core {
     }
 
     // ---- metrics ----------------------------------------------------------
+
+    /// Bring the workspace's stored daily figures up to date after a change
+    /// (a setting, an expense, a removed connection). The change itself is
+    /// committed; if this fails, reads still compute the marked days.
+    fn refresh_rollups(&self, workspace: WorkspaceId) {
+        if let Err(e) = rollups::refresh(&self.store, workspace) {
+            tracing::warn!(%workspace, error = %e, "recomputing daily rollups failed");
+        }
+    }
 
     /// The workspace's figures for the local days `from..=to`, grouped `by`,
     /// keyed by each period's first day.
@@ -316,7 +329,8 @@ impl Core {
 
     /// Remove a connection, its runs and cursors, and its keychain entry.
     pub fn disconnect(&mut self, id: ConnectionId) -> Result<()> {
-        let provider = self.store.connection(id)?.provider;
+        let connection = self.store.connection(id)?;
+        let provider = connection.provider;
         let key = self.secret_key(id);
         let secrets = self.secrets.clone();
         let has_secret = provider.spec().secret_fields().next().is_some();
@@ -327,6 +341,7 @@ impl Core {
             Ok(())
         })?;
         tracing::info!(connection = %id, "connection removed");
+        self.refresh_rollups(connection.workspace_id);
         Ok(())
     }
 

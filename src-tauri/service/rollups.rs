@@ -2,8 +2,8 @@
 //! a lookup, not a recomputation. The store's triggers mark the days a write
 //! touched; [`refresh`] recomputes just those (or every day, after a setting the
 //! figures depend on changed) from the records, with the pure `metrics` module,
-//! inside one write transaction. [`read`] refreshes, then fills any day never
-//! computed before (a range before the first record, say) the same way.
+//! inside one write transaction. [`read`] never writes: it takes the stored
+//! days and computes the few that are marked or were never stored.
 
 use crate::domain::{ConnectionId, Workspace, WorkspaceId};
 use crate::metrics::{self, Totals};
@@ -131,39 +131,43 @@ pub fn refresh(store: &Store, workspace: WorkspaceId) -> Result<Refreshed, Store
     })
 }
 
-/// The daily figures of `from..=to`: refresh what is marked, read the stored
-/// rollups, and compute (and store) any day never computed before.
+/// The daily figures of `from..=to`, without writing anything (so a read never
+/// waits on a sync that is writing): the stored rollups, except for days that
+/// are marked for recomputing or were never computed, which are computed from
+/// the records — all in one read transaction, so they agree with each other.
 pub fn read(
     store: &Store,
     workspace: WorkspaceId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<BTreeMap<NaiveDate, Totals>, StoreError> {
-    refresh(store, workspace)?;
-    let mut days = store.rollups(workspace, from, to)?;
-    let missing: BTreeSet<NaiveDate> = from
-        .iter_days()
-        .take_while(|d| *d <= to)
-        .filter(|d| !days.contains_key(d))
-        .collect();
-    if !missing.is_empty() {
-        let filled = store.in_write_transaction(|s| {
-            let ws = s.workspace(workspace)?;
-            let mut filled = BTreeMap::new();
-            for (a, b) in ranges(&missing, MERGE_GAP_DAYS) {
-                let computed = compute(s, &ws, a, b)?;
-                s.put_rollups(workspace, &computed)?;
-                filled.extend(computed);
-            }
-            Ok::<_, StoreError>(filled)
-        })?;
-        for (day, totals) in filled {
-            if missing.contains(&day) {
-                days.insert(day, totals);
+    store.in_read_transaction(|s| {
+        let ws = s.workspace(workspace)?;
+        let pending = s.pending_rollups(workspace)?;
+        let mut days = if pending.all {
+            BTreeMap::new()
+        } else {
+            s.rollups(workspace, from, to)?
+        };
+        let tz = timezone(&ws)?;
+        let mut stale: BTreeSet<NaiveDate> = pending.local_days.clone();
+        for utc_day in &pending.utc_days {
+            stale.extend(metrics::local_days_of_utc_day(*utc_day, tz));
+        }
+        let live: BTreeSet<NaiveDate> = from
+            .iter_days()
+            .take_while(|d| *d <= to)
+            .filter(|d| stale.contains(d) || !days.contains_key(d))
+            .collect();
+        for (a, b) in ranges(&live, MERGE_GAP_DAYS) {
+            for (day, totals) in compute(s, &ws, a, b)? {
+                if live.contains(&day) {
+                    days.insert(day, totals);
+                }
             }
         }
-    }
-    Ok(days)
+        Ok(days)
+    })
 }
 
 /// Recompute every day of the workspace now, as after a settings change.

@@ -2,7 +2,7 @@
 
 use super::{parse_decimal, Result, Store, StoreError};
 use crate::domain::{RecurringExpense, WorkspaceId};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 impl Store {
     pub fn expenses(&self, workspace: WorkspaceId) -> Result<Vec<RecurringExpense>> {
@@ -51,6 +51,19 @@ impl Store {
             params![workspace.0, name, monthly_amount.to_string(), start_month, end_month],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The workspace an expense belongs to.
+    pub fn expense_workspace(&self, id: i64) -> Result<WorkspaceId> {
+        self.conn
+            .query_row(
+                "SELECT workspace_id FROM recurring_expenses WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .map(WorkspaceId)
+            .ok_or(StoreError::ExpenseNotFound(id))
     }
 
     pub fn remove_expense(&mut self, id: i64) -> Result<()> {

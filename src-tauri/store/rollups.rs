@@ -46,6 +46,22 @@ impl Store {
         Ok(out)
     }
 
+    /// Run `f` in one read transaction: a consistent snapshot, and in WAL
+    /// mode it never waits on a writer.
+    pub fn in_read_transaction<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Self) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        if !self.conn.is_autocommit() {
+            return f(self); // already inside one
+        }
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
+            .map_err(StoreError::from)?;
+        let out = f(self)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
     pub fn has_pending_rollups(&self, workspace: WorkspaceId) -> Result<bool> {
         Ok(self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM rollup_dirty WHERE workspace_id = ?1)",

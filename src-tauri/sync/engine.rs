@@ -6,7 +6,7 @@
 
 use crate::connectors::{BadRecord, FetchError};
 use crate::domain::records::Batch;
-use crate::domain::run::{Run, RunStatus, SkippedExample, StreamReport, Trigger};
+use crate::domain::run::{Progress, Run, RunStatus, SkippedExample, StreamReport, Trigger};
 use crate::domain::{ConnectionId, ConnectionStatus};
 use crate::store::{RunEnd, Store, StoreError};
 use std::fs::{File, OpenOptions, TryLockError};
@@ -118,6 +118,9 @@ const MAX_PAGES_PER_STREAM: u64 = 100_000;
 /// How many skipped records a stream keeps as examples.
 const EXAMPLES_KEPT: usize = 5;
 
+/// Hears a run's progress; see [`Progress`].
+pub type Observer<'a> = &'a (dyn Fn(&Progress) + Send + Sync);
+
 /// Run one connection: take its lock, record the run, sync every stream.
 pub async fn run_connection<S: Source>(
     store: &mut Store,
@@ -126,20 +129,47 @@ pub async fn run_connection<S: Source>(
     source: &S,
     trigger: Trigger,
 ) -> Result<Run, SyncError> {
+    run_connection_observed(store, locks_dir, connection, source, trigger, &|_| {}).await
+}
+
+/// [`run_connection`], telling `observe` as it goes: started, after every
+/// page of every stream, finished.
+pub async fn run_connection_observed<S: Source>(
+    store: &mut Store,
+    locks_dir: &Path,
+    connection: ConnectionId,
+    source: &S,
+    trigger: Trigger,
+    observe: Observer<'_>,
+) -> Result<Run, SyncError> {
     let _lock = RunLock::try_take(locks_dir, connection)?;
-    if store.connection(connection)?.status == ConnectionStatus::NeedsAttention {
+    let before = store.connection(connection)?.status;
+    if before == ConnectionStatus::NeedsAttention {
         return Err(SyncError::NeedsAttention(connection));
     }
     let run = store.begin_run(connection, trigger)?;
     tracing::info!(%connection, run, trigger = trigger.as_str(), "sync started");
+    let streams = source.streams();
+    observe(&Progress::Started {
+        connection_id: connection.0,
+        run_id: run,
+        streams: streams.clone(),
+    });
 
     let mut reports = Vec::new();
     let mut auth_error: Option<String> = None;
-    for stream in source.streams() {
+    for (index, stream) in streams.iter().enumerate() {
         if auth_error.is_some() {
             break;
         }
-        let report = sync_stream(store, connection, source, &stream, &mut auth_error).await?;
+        let at = StreamAt {
+            connection,
+            run,
+            stream,
+            index,
+            of: streams.len(),
+        };
+        let report = sync_stream(store, source, &at, &mut auth_error, observe).await?;
         reports.push(report);
     }
 
@@ -169,17 +199,53 @@ pub async fn run_connection<S: Source>(
         },
     )?;
     tracing::info!(%connection, run, status = status.as_str(), "sync finished");
-    let mut runs = store.runs(Some(connection), 1)?;
-    Ok(runs.remove(0))
+    let done = store.runs(Some(connection), 1)?.remove(0);
+    observe(&Progress::Finished {
+        connection_id: connection.0,
+        run: done.clone(),
+        before,
+        after: connection_status,
+    });
+    Ok(done)
+}
+
+/// Which stream of which run a page belongs to.
+struct StreamAt<'a> {
+    connection: ConnectionId,
+    run: i64,
+    stream: &'a str,
+    index: usize,
+    of: usize,
+}
+
+impl StreamAt<'_> {
+    fn progress(&self, r: &StreamReport, done: bool) -> Progress {
+        Progress::Stream {
+            connection_id: self.connection.0,
+            run_id: self.run,
+            stream: self.stream.to_string(),
+            index: self.index,
+            of: self.of,
+            pages: r.pages,
+            fetched: r.fetched,
+            upserted: r.upserted,
+            skipped: r.skipped,
+            requests: r.requests,
+            done,
+            error: r.error.clone(),
+        }
+    }
 }
 
 async fn sync_stream<S: Source>(
     store: &mut Store,
-    connection: ConnectionId,
     source: &S,
-    stream: &str,
+    at: &StreamAt<'_>,
     auth_error: &mut Option<String>,
+    observe: Observer<'_>,
 ) -> Result<StreamReport, SyncError> {
+    let (connection, stream) = (at.connection, at.stream);
+    let requests_before = source.requests();
     let mut report = StreamReport {
         stream: stream.to_string(),
         ..Default::default()
@@ -221,6 +287,8 @@ async fn sync_stream<S: Source>(
         // is not followed again, so a faulty source cannot loop forever.
         report.upserted +=
             store.apply_page(connection, stream, &page.batch, page.cursor.as_deref())?;
+        report.requests = source.requests().saturating_sub(requests_before);
+        observe(&at.progress(&report, false));
         if stuck || (page.more && page.cursor.is_none()) {
             report.error =
                 Some("the source asked for another page without moving its cursor; stopped".into());
@@ -233,5 +301,7 @@ async fn sync_stream<S: Source>(
             break;
         }
     }
+    report.requests = source.requests().saturating_sub(requests_before);
+    observe(&at.progress(&report, true));
     Ok(report)
 }

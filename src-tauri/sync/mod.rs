@@ -4,7 +4,9 @@
 pub mod engine;
 pub mod scheduler;
 
-pub use engine::{run_connection, Page, RunLock, Source, SyncError};
+pub use engine::{
+    run_connection, run_connection_observed, Observer, Page, RunLock, Source, SyncError,
+};
 
 use crate::connectors::demo::{DemoConfig, DemoSource};
 use crate::domain::{Connection, Provider};
@@ -33,7 +35,7 @@ pub fn source_for(connection: &Connection) -> Result<DemoSource, String> {
     }
 }
 
-use crate::domain::run::{Run, Trigger};
+use crate::domain::run::{Progress, Run, Trigger};
 use crate::domain::ConnectionId;
 use crate::store::{Store, StoreError};
 use std::path::Path;
@@ -45,6 +47,7 @@ pub async fn sync_each(
     locks: &Path,
     ids: &[ConnectionId],
     trigger: Trigger,
+    observe: Observer<'_>,
     mut report: impl FnMut(&Connection, Result<Run, String>),
 ) -> Result<(), StoreError> {
     let mut store = Store::open(db)?;
@@ -52,29 +55,39 @@ pub async fn sync_each(
         let connection = store.connection(id)?;
         let outcome = match source_for(&connection) {
             Err(why) => Err(why),
-            Ok(source) => match run_connection(&mut store, locks, id, &source, trigger).await {
-                // A run is already going (the scheduler, the app, another
-                // process): join it — wait for it to end and report it.
-                Err(SyncError::AlreadyRunning(_)) => {
-                    let dir = locks.to_path_buf();
-                    match tokio::task::spawn_blocking(move || RunLock::wait(&dir, id).map(drop))
-                        .await
-                    {
-                        Ok(Ok(())) => store
-                            .runs(Some(id), 1)?
-                            .pop()
-                            .ok_or_else(|| "the run it joined left no record".to_string()),
-                        Ok(Err(e)) => Err(e.to_string()),
-                        Err(e) => Err(format!("waiting for the running sync failed: {e}")),
+            Ok(source) => {
+                match run_connection_observed(&mut store, locks, id, &source, trigger, observe)
+                    .await
+                {
+                    // A run is already going (the scheduler, the app, another
+                    // process): join it — wait for it to end and report it.
+                    Err(SyncError::AlreadyRunning(_)) => {
+                        let dir = locks.to_path_buf();
+                        match tokio::task::spawn_blocking(move || RunLock::wait(&dir, id).map(drop))
+                            .await
+                        {
+                            Ok(Ok(())) => store
+                                .runs(Some(id), 1)?
+                                .pop()
+                                .ok_or_else(|| "the run it joined left no record".to_string()),
+                            Ok(Err(e)) => Err(e.to_string()),
+                            Err(e) => Err(format!("waiting for the running sync failed: {e}")),
+                        }
                     }
+                    other => other.map_err(|e| e.to_string()),
                 }
-                other => other.map_err(|e| e.to_string()),
-            },
+            }
         };
         // The run's records are committed; bring the workspace's stored daily
         // figures up to date now, so the next dashboard read is a lookup.
         if let Err(e) = crate::service::rollups::refresh(&store, connection.workspace_id) {
             tracing::warn!(connection = %id, error = %e, "recomputing daily rollups failed");
+        }
+        if let Err(why) = &outcome {
+            observe(&Progress::NotRun {
+                connection_id: id.0,
+                reason: why.clone(),
+            });
         }
         report(&connection, outcome);
     }

@@ -68,6 +68,8 @@ pub struct SchedulerContext {
     pub parallel: usize,
     /// Called when a scheduled run starts and ends (the tray follows it).
     pub on_busy: Arc<dyn Fn(bool) + Send + Sync>,
+    /// Hears every run's progress (the UI's progress bars, notifications).
+    pub on_progress: Arc<dyn Fn(&crate::domain::run::Progress) + Send + Sync>,
 }
 
 struct Shared {
@@ -180,7 +182,7 @@ async fn tick(shared: Arc<Shared>, connection: ConnectionId, trigger: Trigger) {
         return;
     };
     (shared.ctx.on_busy)(true);
-    let result = sync_each(&shared.ctx.db, &shared.ctx.locks, &[connection], trigger, |c, outcome| match outcome {
+    let result = sync_each(&shared.ctx.db, &shared.ctx.locks, &[connection], trigger, &*shared.ctx.on_progress, |c, outcome| match outcome {
         Ok(run) => tracing::info!(connection = %c.id, trigger = trigger.as_str(), status = run.status.as_str(), "scheduled sync finished"),
         Err(why) => tracing::info!(connection = %c.id, %why, "scheduled sync did not run"),
     })

@@ -41,6 +41,8 @@ impl Driver {
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+        // Its own process group, so Drop can end it with its WebKitWebDriver.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -84,13 +86,19 @@ impl Session {
             .into();
         let root = format!("http://127.0.0.1:{}", driver.port);
         let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}});
-        let reply: Value = agent
-            .post(format!("{root}/session"))
-            .send_json(&caps)
-            .unwrap()
-            .body_mut()
-            .read_json()
-            .unwrap();
+        // tauri-driver listens before its WebKitWebDriver does: a first
+        // request can find the far side not ready yet, so retry briefly.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let reply: Value = loop {
+            match agent.post(format!("{root}/session")).send_json(&caps) {
+                Ok(mut r) => break r.body_mut().read_json().unwrap(),
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("new session not ready yet ({e}); retrying");
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(e) => panic!("cannot start a WebDriver session: {e}"),
+            }
+        };
         let id = reply["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no session: {reply}"))

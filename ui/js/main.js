@@ -2,6 +2,7 @@
 
 import { api } from "./api.js";
 import { h, toast } from "./dom.js";
+import * as progress from "./progress.js";
 import * as dashboard from "./pages/dashboard.js";
 import * as connections from "./pages/connections.js";
 import * as goals from "./pages/goals.js";
@@ -37,10 +38,16 @@ function renderSwitcher() {
   select.disabled = app.workspaces.length === 0;
 }
 
+// Renders can overlap (a click, then a sync ending mid-render): only the
+// newest one may put its page on screen.
+let renders = 0;
+
 async function show(page) {
   const main = document.getElementById("page");
+  const mine = ++renders;
+  const put = (node) => { if (mine === renders) main.replaceChildren(node); };
   if (!app.workspace) {
-    main.replaceChildren(await welcome.render(app));
+    put(await welcome.render(app));
     highlight(null);
     return;
   }
@@ -48,9 +55,9 @@ async function show(page) {
   const name = pages[page] ? page : "dashboard";
   highlight(name);
   try {
-    main.replaceChildren(await module.render(app));
+    put(await module.render(app));
   } catch (e) {
-    main.replaceChildren(h("div", { class: "panel form-error", role: "alert" }, e.message));
+    put(h("div", { class: "panel form-error", role: "alert" }, e.message));
   }
   api.setPage(name).catch(() => {});
 }
@@ -77,6 +84,11 @@ async function start() {
     await show(location.hash.slice(1));
   });
   window.addEventListener("hashchange", () => show(location.hash.slice(1)));
+  // A finished run changes what the dashboard, Connections and Sync history show.
+  await progress.start(() => {
+    const page = location.hash.slice(1);
+    if (["dashboard", "connections", "history", ""].includes(page) && !document.querySelector("form")) app.refresh();
+  }).catch((e) => console.warn("no sync progress events", e));
   const [ui] = await Promise.all([api.uiState(), app.reloadWorkspaces()]);
   document.getElementById("sync-state").textContent = ui.sync_paused ? "Sync paused" : "";
   if (!location.hash) history.replaceState(null, "", `#${ui.page}`);

@@ -1,5 +1,6 @@
 // Connections: list, add, edit, enable/disable and remove the workspace's accounts.
 
+import * as progress from "../progress.js";
 import { api } from "../api.js";
 import { h, emptyState, showFormError, clearFormErrors, toast, LOCALE } from "../dom.js";
 
@@ -54,13 +55,13 @@ export async function render(app) {
     return h("tr", { "data-connection-id": c.id },
       h("td", {}, h("div", { class: "conn-name" }, c.display_name), h("div", { class: "muted" }, c.provider_label),
         c.last_error ? h("div", { class: "warning" }, c.last_error) : null),
-      h("td", {}, h("span", { class: `badge ${c.status}` }, STATUS_TEXT[c.status] ?? c.status)),
+      h("td", {}, h("span", { class: `badge ${c.status}` }, STATUS_TEXT[c.status] ?? c.status), progress.bar(c.id)),
       h("td", {}, h("code", {}, c.schedule)),
       h("td", {}, c.last_sync_at ? new Date(c.last_sync_at).toLocaleString(LOCALE) : h("span", { class: "muted" }, "never")),
       h("td", {}, toggle),
       h("td", { class: "num" },
         h("button", { "data-action": "sync", onclick: async () => {
-          try { await api.syncNow(c.id); toast(`Syncing ${c.display_name}; see Sync history`); } catch (e) { toast(e.message); }
+          try { await api.syncNow(c.id); toast(`Syncing ${c.display_name}`); } catch (e) { toast(e.message); }
         } }, "Sync now"), " ",
         h("button", { "data-action": "edit", onclick: () => openForm(c.id) }, "Edit"), " ", remove),
     );

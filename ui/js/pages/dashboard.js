@@ -1,8 +1,10 @@
 // Dashboard: KPI tiles for a range, each against the period of equal length
-// before it; the connections' last syncs and Sync now.
+// before it; CSV export of the range; the connections' last syncs, live sync
+// progress and Sync now.
 
 import { api } from "../api.js";
 import { h, emptyState, toast, appendAll, LOCALE } from "../dom.js";
+import * as progress from "../progress.js";
 
 const LABELS = {
   revenue: "Revenue", orders: "Orders", aov: "Average order", net_profit: "Net profit", net_margin: "Net margin",
@@ -79,17 +81,11 @@ export async function render(app) {
     h("label", {}, "To ", h("input", { type: "date", id: "range-to", value: to, onchange: (e) => { chosen.to = e.target.value; app.refresh(); } })),
   ) : null;
 
-  // While a sync runs (say, the demo's first), show it and refresh when done.
+  // While a sync runs (say, the demo's first), say so; the bars below follow it
+  // and the page refreshes itself when it ends.
   const status = await api.syncStatus();
-  const banner = status.syncing ? h("p", { class: "panel", id: "syncing-banner", role: "status" }, "Syncing… the figures update when it finishes.") : null;
-  if (status.syncing) {
-    const poll = async () => {
-      if (!document.body.contains(section)) return;
-      if ((await api.syncStatus()).syncing) { setTimeout(poll, 1000); return; }
-      app.refresh();
-    };
-    setTimeout(poll, 1000);
-  }
+  const banner = status.syncing || status.running.length > 0
+    ? h("p", { class: "panel", id: "syncing-banner", role: "status" }, "Syncing… the figures update when it finishes.") : null;
 
   let body;
   if (connections.length === 0) {
@@ -114,26 +110,33 @@ export async function render(app) {
   const syncButton = h("button", { id: "dashboard-sync" }, "Sync now");
   syncButton.addEventListener("click", async () => {
     try {
-      await api.syncNow(null);
-      syncButton.disabled = true;
-      syncButton.textContent = "Syncing…";
-      const poll = async () => {
-        const s = await api.syncStatus();
-        if (s.syncing) { setTimeout(poll, 1000); return; }
-        toast("Sync finished");
-        app.refresh();
-      };
-      setTimeout(poll, 500);
+      const n = await api.syncNow(null);
+      toast(n > 0 ? `Syncing ${n} connection${n === 1 ? "" : "s"}` : "No enabled connections to sync");
     } catch (e) { toast(e.message); }
   });
   const syncs = h("div", { class: "panel sync-strip" },
-    ...connections.map((c) => h("span", {}, h("span", { class: `badge ${c.status}` }, c.display_name), " ",
-      h("span", { class: "muted" }, c.last_sync_at ? `synced ${new Date(c.last_sync_at).toLocaleString(LOCALE)}` : "never synced"))),
+    ...connections.map((c) => h("div", { class: "sync-item" },
+      h("span", { class: `badge ${c.status}` }, c.display_name), " ",
+      h("span", { class: "muted" }, c.last_sync_at ? `synced ${new Date(c.last_sync_at).toLocaleString(LOCALE)}` : "never synced"),
+      progress.bar(c.id))),
     syncButton);
+
+  const by = h("select", { id: "export-by", "aria-label": "Rows per" },
+    h("option", { value: "day" }, "by day"), h("option", { value: "week" }, "by week"), h("option", { value: "month" }, "by month"));
+  const exportButton = h("button", { id: "export-csv" }, "Export CSV…");
+  exportButton.addEventListener("click", async () => {
+    exportButton.disabled = true;
+    try {
+      const done = await api.exportCsv(ws.id, from, to, by.value);
+      if (done) toast(`Exported ${done.rows} rows to ${done.path}`);
+    } catch (e) { toast(e.message); } finally { exportButton.disabled = false; }
+  });
+  const exporter = connections.length > 0
+    ? h("div", { class: "filters", id: "export" }, h("span", { class: "muted" }, `Daily metrics, ${from} to ${to}, `), by, exportButton) : null;
 
   appendAll(section,
     h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Dashboard"), h("p", { class: "lead" }, ws.name))),
-    presets, custom, banner, body, h("h2", {}, "Connections"), syncs,
+    presets, custom, banner, body, exporter, h("h2", {}, "Connections"), syncs,
   );
   return section;
 }

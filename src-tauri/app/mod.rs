@@ -138,7 +138,10 @@ const STARTUP_DELAY_ENV: &str = "PULSEBOARD_STARTUP_DELAY_SECS";
 /// follows its runs).
 fn start_scheduler<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.state::<AppState>();
-    let paths = state.core().paths().clone();
+    let (paths, secrets) = {
+        let core = state.core();
+        (core.paths().clone(), core.secrets_handle())
+    };
     let busy = state.busy.clone();
     let notify = state.change_sender();
     let on_busy = move |running: bool| {
@@ -162,6 +165,7 @@ fn start_scheduler<R: Runtime>(app: &tauri::AppHandle<R>) {
         parallel: 4,
         on_busy: Arc::new(on_busy),
         on_progress: state.observer(),
+        secrets,
     };
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -195,8 +199,9 @@ pub(crate) fn start_sync(
                 .map(|c| c.id)
                 .collect(),
         };
-        (ids, core.paths().clone())
+        (ids, (core.paths().clone(), core.secrets_handle()))
     };
+    let (paths, secrets) = paths;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -213,7 +218,7 @@ pub(crate) fn start_sync(
     let count = ids.len();
     tauri::async_runtime::spawn(async move {
         let locks = paths.data_dir.join("locks");
-        let result = crate::sync::sync_each(&paths.db_path(), &locks, &ids, Trigger::Manual, &*observe, |c, outcome| match outcome {
+        let result = crate::sync::sync_each(&paths.db_path(), &locks, &ids, Trigger::Manual, &*secrets, &*observe, |c, outcome| match outcome {
             Ok(run) => tracing::info!(connection = %c.id, status = run.status.as_str(), "sync now finished"),
             Err(why) => tracing::warn!(connection = %c.id, %why, "sync now did not run"),
         })

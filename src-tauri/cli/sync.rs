@@ -94,6 +94,7 @@ pub fn sync(core: &mut Core, args: SyncArgs) -> CliResult {
             &paths.data_dir.join("locks"),
             &ids,
             Trigger::Cli,
+            core.secrets(),
             &|p| live.show(p),
             report,
         ))

@@ -3,8 +3,11 @@
 //! the rules ([`http`]), date windows with a lookback ([`window`]), and the
 //! record selector that skips bad records and says why ([`BadRecord`]).
 
+pub mod ads;
 pub mod demo;
+pub mod google;
 pub mod http;
+pub mod meta;
 pub mod window;
 
 pub use http::{Classify, Failure, FetchError, HttpClient, HttpConfig, Reply, Standard};

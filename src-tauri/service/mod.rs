@@ -68,6 +68,11 @@ impl Core {
         &mut self.store
     }
 
+    /// The keychain, to hand to work that outlives a borrow of the core.
+    pub fn secrets_handle(&self) -> Arc<dyn SecretStore> {
+        self.secrets.clone()
+    }
+
     pub fn secrets(&self) -> &dyn SecretStore {
         self.secrets.as_ref()
     }

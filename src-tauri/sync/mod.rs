@@ -9,6 +9,10 @@ pub use engine::{
 };
 
 use crate::connectors::demo::{DemoConfig, DemoSource};
+use crate::connectors::google::{self, GoogleConfig, GoogleSource};
+use crate::connectors::meta::{self, MetaConfig, MetaSource};
+use crate::connectors::FetchError;
+use crate::domain::provider::SecretFields;
 use crate::domain::{Connection, Provider};
 
 /// The seed of the built-in demo business: the same shop for everyone.
@@ -16,8 +20,75 @@ pub const DEMO_SEED: u64 = 42;
 /// Days of history the demo backfills on its first sync.
 pub const DEMO_HISTORY_DAYS: u64 = 90;
 
-/// The source that syncs `connection`, or why there is none in this version.
-pub fn source_for(connection: &Connection) -> Result<DemoSource, String> {
+/// The sources of this version, behind one type the engine runs.
+pub enum AnySource {
+    Demo(DemoSource),
+    Meta(MetaSource),
+    Google(GoogleSource),
+}
+
+impl Source for AnySource {
+    fn streams(&self) -> Vec<String> {
+        match self {
+            Self::Demo(s) => s.streams(),
+            Self::Meta(_) => vec![meta::STREAM.to_string()],
+            Self::Google(_) => vec![google::STREAM.to_string()],
+        }
+    }
+
+    fn start_cursor(&self, stream: &str, stored: Option<String>) -> Option<String> {
+        match self {
+            Self::Demo(s) => s.start_cursor(stream, stored),
+            Self::Meta(s) => s.start(stored),
+            Self::Google(s) => s.start(stored),
+        }
+    }
+
+    async fn fetch(&self, stream: &str, cursor: Option<&str>) -> Result<Page, FetchError> {
+        match self {
+            Self::Demo(s) => s.fetch(stream, cursor).await,
+            Self::Meta(s) => s.fetch_page(cursor).await,
+            Self::Google(s) => s.fetch_page(cursor).await,
+        }
+    }
+
+    fn requests(&self) -> u64 {
+        match self {
+            Self::Demo(s) => s.requests(),
+            Self::Meta(s) => s.requests(),
+            Self::Google(s) => s.requests(),
+        }
+    }
+}
+
+/// Days of history the ad connectors read on their first sync.
+pub const ADS_HISTORY_DAYS: u64 = 365;
+
+fn setting<'a>(c: &'a Connection, key: &str) -> Option<&'a str> {
+    c.settings
+        .get(key)
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+}
+
+/// The source that syncs `connection` with its keychain `secrets`, or why
+/// there is none in this version.
+pub fn source_for(
+    connection: &Connection,
+    secrets: Option<&SecretFields>,
+) -> Result<AnySource, String> {
+    let secret = |key: &str| -> Result<String, String> {
+        secrets
+            .and_then(|s| s.0.get(key))
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .ok_or_else(|| {
+                format!("the keychain holds no {key} for this connection; edit it to enter one")
+            })
+    };
+    let today = chrono::Utc::now().date_naive();
+    let earliest = today - chrono::Days::new(ADS_HISTORY_DAYS);
+    let failed = |e: FetchError| e.to_string();
     match connection.provider {
         Provider::Demo => {
             let created = chrono::DateTime::parse_from_rfc3339(&connection.created_at)
@@ -26,7 +97,43 @@ pub fn source_for(connection: &Connection) -> Result<DemoSource, String> {
             let mut cfg = DemoConfig::live(DEMO_SEED);
             // Anchored to when the connection was made, so history does not drift.
             cfg.history_start = created - chrono::Days::new(DEMO_HISTORY_DAYS);
-            Ok(DemoSource::new(cfg))
+            Ok(AnySource::Demo(DemoSource::new(cfg)))
+        }
+        Provider::MetaAds => {
+            let account =
+                setting(connection, "ad_account").ok_or("the connection has no ad account id")?;
+            let mut cfg = MetaConfig::new(account, &secret("access_token")?, today);
+            cfg.earliest = earliest;
+            if let Some(base) = &connection.base_url {
+                cfg.base = base.clone();
+            }
+            Ok(AnySource::Meta(MetaSource::new(cfg).map_err(failed)?))
+        }
+        Provider::GoogleAds => {
+            let cfg = GoogleConfig {
+                base: connection
+                    .base_url
+                    .clone()
+                    .unwrap_or_else(|| google::DEFAULT_BASE.to_string()),
+                token_url: setting(connection, "token_url")
+                    .unwrap_or(google::DEFAULT_TOKEN_URL)
+                    .to_string(),
+                customer_id: setting(connection, "customer_id")
+                    .ok_or("the connection has no customer id")?
+                    .to_string(),
+                login_customer_id: setting(connection, "login_customer_id").map(String::from),
+                client_id: secret("client_id")?,
+                client_secret: secret("client_secret")?,
+                refresh_token: secret("refresh_token")?,
+                developer_token: secret("developer_token")?,
+                lookback_days: 30,
+                earliest,
+                today,
+                window_days: 90,
+                fields: google::FIELDS.iter().map(|f| f.to_string()).collect(),
+                http: crate::connectors::HttpConfig::default(),
+            };
+            Ok(AnySource::Google(GoogleSource::new(cfg).map_err(failed)?))
         }
         other => Err(format!(
             "syncing {} is not part of this version yet; its connector comes in a later release",
@@ -37,6 +144,7 @@ pub fn source_for(connection: &Connection) -> Result<DemoSource, String> {
 
 use crate::domain::run::{Progress, Run, Trigger};
 use crate::domain::ConnectionId;
+use crate::secrets::{SecretKey, SecretStore};
 use crate::store::{Store, StoreError};
 use std::path::Path;
 
@@ -47,13 +155,24 @@ pub async fn sync_each(
     locks: &Path,
     ids: &[ConnectionId],
     trigger: Trigger,
+    secrets: &dyn SecretStore,
     observe: Observer<'_>,
     mut report: impl FnMut(&Connection, Result<Run, String>),
 ) -> Result<(), StoreError> {
     let mut store = Store::open(db)?;
+    let install_id = store.install_id()?;
     for &id in ids {
         let connection = store.connection(id)?;
-        let outcome = match source_for(&connection) {
+        let needs_secret = connection.provider.spec().secret_fields().next().is_some();
+        let fields = if needs_secret {
+            secrets
+                .get(&SecretKey::connection(&install_id, id))
+                .map_err(|e| e.to_string())
+        } else {
+            Ok(None)
+        };
+        let source = fields.and_then(|f| source_for(&connection, f.as_ref()));
+        let outcome = match source {
             Err(why) => Err(why),
             Ok(source) => {
                 match run_connection_observed(&mut store, locks, id, &source, trigger, observe)

@@ -70,6 +70,8 @@ pub struct SchedulerContext {
     pub on_busy: Arc<dyn Fn(bool) + Send + Sync>,
     /// Hears every run's progress (the UI's progress bars, notifications).
     pub on_progress: Arc<dyn Fn(&crate::domain::run::Progress) + Send + Sync>,
+    /// Where the connections' credentials are.
+    pub secrets: Arc<dyn crate::secrets::SecretStore>,
 }
 
 struct Shared {
@@ -182,7 +184,7 @@ async fn tick(shared: Arc<Shared>, connection: ConnectionId, trigger: Trigger) {
         return;
     };
     (shared.ctx.on_busy)(true);
-    let result = sync_each(&shared.ctx.db, &shared.ctx.locks, &[connection], trigger, &*shared.ctx.on_progress, |c, outcome| match outcome {
+    let result = sync_each(&shared.ctx.db, &shared.ctx.locks, &[connection], trigger, &*shared.ctx.secrets, &*shared.ctx.on_progress, |c, outcome| match outcome {
         Ok(run) => tracing::info!(connection = %c.id, trigger = trigger.as_str(), status = run.status.as_str(), "scheduled sync finished"),
         Err(why) => tracing::info!(connection = %c.id, %why, "scheduled sync did not run"),
     })

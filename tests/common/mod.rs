@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod desktop;
+pub mod google_fake;
+pub mod meta_fake;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};

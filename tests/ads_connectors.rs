@@ -33,7 +33,7 @@ fn zero_day() -> NaiveDate {
     today() - Days::new(45)
 }
 
-fn meta_rows(days: u64, campaigns: usize) -> BTreeMap<(String, NaiveDate), MetaRow> {
+fn meta_rows(days: u64, campaigns: usize) -> BTreeMap<(NaiveDate, String), MetaRow> {
     let mut rows = BTreeMap::new();
     for d in 0..days {
         let date = today() - Days::new(d);
@@ -41,7 +41,7 @@ fn meta_rows(days: u64, campaigns: usize) -> BTreeMap<(String, NaiveDate), MetaR
             let k = (d as i64 * 31 + c as i64 * 17) % 97;
             let zero = date == zero_day();
             rows.insert(
-                (format!("2385{c:05}"), date),
+                (date, format!("2385{c:05}")),
                 MetaRow {
                     campaign_name: format!("Meta campaign {c}"),
                     spend: if zero {
@@ -62,7 +62,7 @@ fn meta_rows(days: u64, campaigns: usize) -> BTreeMap<(String, NaiveDate), MetaR
     rows
 }
 
-fn google_rows(days: u64, campaigns: usize) -> BTreeMap<(String, NaiveDate), GoogleRow> {
+fn google_rows(days: u64, campaigns: usize) -> BTreeMap<(NaiveDate, String), GoogleRow> {
     let mut rows = BTreeMap::new();
     for d in 0..days {
         let date = today() - Days::new(d);
@@ -70,7 +70,7 @@ fn google_rows(days: u64, campaigns: usize) -> BTreeMap<(String, NaiveDate), Goo
             let k = (d as i64 * 13 + c as i64 * 29) % 89;
             let zero = date == zero_day();
             rows.insert(
-                (format!("{}", 900_000 + c), date),
+                (date, format!("{}", 900_000 + c)),
                 GoogleRow {
                     name: format!("Google campaign {c}"),
                     cost_micros: if zero { 0 } else { 5_000_000 + k * 123_457 },
@@ -95,18 +95,18 @@ struct Expected {
 }
 
 fn expected(
-    meta: &BTreeMap<(String, NaiveDate), MetaRow>,
-    google: &BTreeMap<(String, NaiveDate), GoogleRow>,
+    meta: &BTreeMap<(NaiveDate, String), MetaRow>,
+    google: &BTreeMap<(NaiveDate, String), GoogleRow>,
 ) -> BTreeMap<NaiveDate, Expected> {
     let mut out: BTreeMap<NaiveDate, Expected> = BTreeMap::new();
-    for ((_, d), r) in meta {
+    for ((d, _), r) in meta {
         let e = out.entry(*d).or_default();
         e.spend += r.spend;
         e.impressions += r.impressions;
         e.clicks += r.inline_link_clicks;
         e.purchase_value += r.purchases.map(|p| p.1).unwrap_or_default();
     }
-    for ((_, d), r) in google {
+    for ((d, _), r) in google {
         let e = out.entry(*d).or_default();
         e.spend += Decimal::new(r.cost_micros, 6);
         e.impressions += r.impressions;
@@ -290,13 +290,13 @@ fn a_restated_day_inside_the_lookback_is_picked_up_and_one_outside_stays() {
     let spend = |m: &BTreeMap<NaiveDate, Value>, d: NaiveDate| num(&m[&d]["ad_spend"]).unwrap();
     meta.with(|s| {
         for d in [inside, outside] {
-            s.rows.get_mut(&("238500000".to_string(), d)).unwrap().spend += Decimal::new(5000, 2);
+            s.rows.get_mut(&(d, "238500000".to_string())).unwrap().spend += Decimal::new(5000, 2);
         }
     });
     google.with(|s| {
         for d in [inside, outside] {
             s.rows
-                .get_mut(&("900000".to_string(), d))
+                .get_mut(&(d, "900000".to_string()))
                 .unwrap()
                 .cost_micros += 7_000_000;
         }

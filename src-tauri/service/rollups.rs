@@ -15,6 +15,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Marked days closer than this are recomputed as one range (one load of the
 /// records instead of several).
 const MERGE_GAP_DAYS: i64 = 7;
+/// No range is longer than this, so recomputing years holds a month or two of
+/// records in memory at a time, not all of them.
+const MAX_RANGE_DAYS: i64 = 62;
 
 /// What a refresh recomputed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -67,12 +70,17 @@ pub fn compute(
     Ok(metrics::daily(records, &settings, from, to))
 }
 
-/// Group sorted days into ranges, joining ranges less than `gap` days apart.
+/// Group sorted days into ranges, joining days at most `gap` days apart, and
+/// no range longer than [`MAX_RANGE_DAYS`].
 pub fn ranges(days: &BTreeSet<NaiveDate>, gap: i64) -> Vec<(NaiveDate, NaiveDate)> {
     let mut out: Vec<(NaiveDate, NaiveDate)> = Vec::new();
     for &d in days {
         match out.last_mut() {
-            Some((_, end)) if (d - *end).num_days() <= gap => *end = d,
+            Some((start, end))
+                if (d - *end).num_days() <= gap && (d - *start).num_days() < MAX_RANGE_DAYS =>
+            {
+                *end = d
+            }
             _ => out.push((d, d)),
         }
     }
@@ -198,5 +206,13 @@ mod tests {
             ]
         );
         assert_eq!(ranges(&BTreeSet::new(), 7), vec![]);
+        let year: BTreeSet<NaiveDate> = d("2026-01-01").iter_days().take(365).collect();
+        let split = ranges(&year, 7);
+        assert_eq!(split.len(), 6);
+        assert!(split
+            .iter()
+            .all(|(a, b)| (*b - *a).num_days() < MAX_RANGE_DAYS));
+        assert_eq!(split.first().unwrap().0, d("2026-01-01"));
+        assert_eq!(split.last().unwrap().1, d("2026-12-31"));
     }
 }

@@ -41,8 +41,8 @@ pub struct GoogleState {
     pub token_uses: Option<usize>,
     tokens: HashMap<String, (Instant, usize)>,
     pub token_requests: usize,
-    /// By (campaign id, date).
-    pub rows: BTreeMap<(String, NaiveDate), GoogleRow>,
+    /// By (date, campaign id).
+    pub rows: BTreeMap<(NaiveDate, String), GoogleRow>,
     /// searchStream requests: the GAQL of each.
     pub queries: Vec<String>,
     /// 1-based searchStream request numbers answered with RESOURCE_EXHAUSTED.
@@ -303,9 +303,9 @@ async fn search_stream(
     }
     let results: Vec<Value> = s
         .rows
-        .iter()
-        .filter(|((_, d), _)| *d >= from && *d <= to)
-        .map(|((c, d), r)| {
+        .range((from, String::new())..)
+        .take_while(|((d, _), _)| *d <= to)
+        .map(|((d, c), r)| {
             // proto3 JSON leaves out zero values, as Google does.
             let mut m = serde_json::Map::new();
             if r.cost_micros != 0 { m.insert("costMicros".into(), json!(r.cost_micros.to_string())); }

@@ -4,6 +4,8 @@
 //! v26.0 edge does not accept (`../shared/fixtures/meta_ads`). Listens on
 //! 127.0.0.1 only; its state can be changed between syncs.
 
+#![allow(clippy::result_large_err)] // axum replies as errors, in a test fake
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -32,8 +34,8 @@ pub struct MetaState {
     pub account: String,
     pub token: String,
     pub token_expired: bool,
-    /// By (campaign id, date).
-    pub rows: BTreeMap<(String, NaiveDate), MetaRow>,
+    /// By (date, campaign id).
+    pub rows: BTreeMap<(NaiveDate, String), MetaRow>,
     /// Every request: method, path and query.
     pub requests: Vec<String>,
     /// 1-based request numbers answered with a throttle error (code 80000).
@@ -182,14 +184,10 @@ fn gate(
 }
 
 fn rows_between(s: &MetaState, from: NaiveDate, to: NaiveDate) -> Vec<Value> {
-    let mut list: Vec<(&(String, NaiveDate), &MetaRow)> = s
-        .rows
-        .iter()
-        .filter(|((_, d), _)| *d >= from && *d <= to)
-        .collect();
-    list.sort_by_key(|((c, d), _)| (*d, c.clone()));
-    list.into_iter()
-        .map(|((c, d), r)| {
+    s.rows
+        .range((from, String::new())..)
+        .take_while(|((d, _), _)| *d <= to)
+        .map(|((d, c), r)| {
             let mut v = json!({
                 "account_currency": "INR", "campaign_id": c, "campaign_name": r.campaign_name,
                 "date_start": d.to_string(), "date_stop": d.to_string(),

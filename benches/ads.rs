@@ -1,0 +1,239 @@
+//! Ad connectors benchmark: five years × 200 campaigns of daily rows from the
+//! local Meta and Google fakes (throttling off), through the real connector,
+//! engine and SQLite file, then the daily rollups. Reports rows per second end
+//! to end, peak RSS, and what the next sync's re-read window costs in
+//! requests. Run with `cargo bench --bench ads`; `ADS_BENCH_YEARS` and
+//! `ADS_BENCH_CAMPAIGNS` change the size.
+
+#[allow(dead_code)]
+#[path = "../tests/common/google_fake.rs"]
+mod google_fake;
+#[allow(dead_code)]
+#[path = "../tests/common/meta_fake.rs"]
+mod meta_fake;
+
+use chrono::{Days, Utc};
+use google_fake::{GoogleFake, GoogleRow};
+use meta_fake::{MetaFake, MetaRow};
+use pulseboard::connectors::google::{GoogleConfig, GoogleSource};
+use pulseboard::connectors::meta::{MetaConfig, MetaSource};
+use pulseboard::connectors::HttpConfig;
+use pulseboard::domain::run::Trigger;
+use pulseboard::domain::{ConnectionInput, Provider, WorkspaceInput};
+use pulseboard::secrets::MemorySecrets;
+use pulseboard::service::{rollups, Core};
+use pulseboard::settings::Paths;
+use pulseboard::sync::{run_connection, AnySource};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        })
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn env_or(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let years = env_or("ADS_BENCH_YEARS", 5);
+    let campaigns = env_or("ADS_BENCH_CAMPAIGNS", 200) as usize;
+    let today = Utc::now().date_naive();
+    let days = years * 365;
+    let earliest = today - Days::new(days - 1);
+
+    let meta = MetaFake::start("act_42", "EAAbench");
+    let google = GoogleFake::start("1234567890");
+    meta.with(|s| {
+        for d in 0..days {
+            let date = today - Days::new(d);
+            for c in 0..campaigns {
+                let k = ((d as usize * 31 + c * 17) % 97) as i64;
+                s.rows.insert(
+                    (date, format!("{c:08}")),
+                    MetaRow {
+                        campaign_name: format!("Campaign {c}"),
+                        spend: Decimal::new(1000 + k * 137, 2),
+                        impressions: 1000 + k * 50,
+                        reach: 800 + k * 40,
+                        clicks: 40 + k,
+                        inline_link_clicks: 20 + k / 2,
+                        purchases: Some((Decimal::from(k % 5), Decimal::new(k * 1999, 2))),
+                    },
+                );
+            }
+        }
+    });
+    google.with(|s| {
+        for d in 0..days {
+            let date = today - Days::new(d);
+            for c in 0..campaigns {
+                let k = ((d as usize * 13 + c * 29) % 89) as i64;
+                s.rows.insert(
+                    (date, format!("{}", 900_000 + c)),
+                    GoogleRow {
+                        name: format!("Campaign {c}"),
+                        cost_micros: 5_000_000 + k * 123_457,
+                        impressions: 500 + k * 20,
+                        clicks: 10 + k,
+                        conversions: (k % 4) as f64 * 0.5,
+                        conversions_value: (k * 25) as f64 + 0.25,
+                    },
+                );
+            }
+        }
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut core = Core::open(
+        Paths::under(dir.path().to_path_buf()),
+        Arc::new(MemorySecrets::default()),
+    )
+    .unwrap();
+    let ws = core
+        .add_workspace(&WorkspaceInput {
+            name: "Bench".into(),
+            timezone: Some("Asia/Kolkata".into()),
+            currency: Some("INR".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    let meta_id = core
+        .connect(ws, Provider::MetaAds, &{
+            let mut i = ConnectionInput::default();
+            i.settings.insert("ad_account".into(), "act_42".into());
+            i.secrets.0.insert("access_token".into(), "EAAbench".into());
+            i
+        })
+        .unwrap()
+        .id;
+    let google_id = core
+        .connect(ws, Provider::GoogleAds, &{
+            let mut i = ConnectionInput::default();
+            i.settings.insert("customer_id".into(), "1234567890".into());
+            for (k, v) in [
+                ("client_id", "c"),
+                ("client_secret", "s"),
+                ("refresh_token", "r"),
+                ("developer_token", "d"),
+            ] {
+                i.secrets.0.insert(k.into(), v.into());
+            }
+            i
+        })
+        .unwrap()
+        .id;
+    let locks = dir.path().join("locks");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let meta_source = || {
+        let mut cfg = MetaConfig::new("act_42", "EAAbench", today);
+        cfg.base = meta.base.clone();
+        cfg.earliest = earliest;
+        cfg.poll = Duration::from_millis(10);
+        AnySource::Meta(MetaSource::new(cfg).unwrap())
+    };
+    let google_source = || {
+        let s = google.state.lock().unwrap();
+        AnySource::Google(
+            GoogleSource::new(GoogleConfig {
+                base: google.base.clone(),
+                token_url: format!("{}/token", google.base),
+                customer_id: "1234567890".into(),
+                login_customer_id: None,
+                client_id: s.client_id.clone(),
+                client_secret: s.client_secret.clone(),
+                refresh_token: s.refresh_token.clone(),
+                developer_token: s.developer_token.clone(),
+                lookback_days: 30,
+                earliest,
+                today,
+                window_days: 90,
+                fields: pulseboard::connectors::google::FIELDS
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect(),
+                http: HttpConfig::default(),
+            })
+            .unwrap(),
+        )
+    };
+
+    let rss_now = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0;
+    println!("{years} years × {campaigns} campaigns per platform ({} rows each); RSS with the fakes loaded {rss_now:.1} MiB", days as usize * campaigns);
+    for (name, id, make) in [
+        ("Meta", meta_id, &meta_source as &dyn Fn() -> AnySource),
+        (
+            "Google",
+            google_id,
+            &google_source as &dyn Fn() -> AnySource,
+        ),
+    ] {
+        let source = make();
+        let started = Instant::now();
+        let run = rt
+            .block_on(run_connection(
+                core.store_mut(),
+                &locks,
+                id,
+                &source,
+                Trigger::Cli,
+            ))
+            .unwrap();
+        let synced = started.elapsed().as_secs_f64();
+        let roll = Instant::now();
+        let r = rollups::refresh(core.store(), ws).unwrap();
+        let rolled = roll.elapsed().as_secs_f64();
+        let total = synced + rolled;
+        println!(
+            "{name}: {} rows in {synced:.2} s + rollups of {} days {rolled:.2} s = {:.0} rows/s end to end; {} requests; status {}",
+            run.records_upserted,
+            r.days,
+            run.records_upserted as f64 / total,
+            run.requests,
+            run.status.as_str()
+        );
+        let again = make();
+        let run = rt
+            .block_on(run_connection(
+                core.store_mut(),
+                &locks,
+                id,
+                &again,
+                Trigger::Cli,
+            ))
+            .unwrap();
+        println!(
+            "  the next sync re-reads its window: {} rows in {} requests",
+            run.records_upserted, run.requests
+        );
+    }
+    println!(
+        "peak RSS {:.1} MiB (the fakes' rows included)",
+        peak_rss_mib()
+    );
+}

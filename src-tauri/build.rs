@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "dashboard",
     "create_demo",
     "export_csv",
+    "test_connection",
 ];
 
 fn main() {

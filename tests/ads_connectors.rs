@@ -583,3 +583,71 @@ fn an_expired_meta_token_parks_the_connection_and_the_other_carries_on() {
     assert_eq!(status, ["needs_attention", "ok"]);
     assert_eq!(ad_rows(dir.path()), [0, 20]);
 }
+
+#[test]
+fn test_connection_reads_the_account_and_warns_about_zone_currency_and_token_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = unique_secret("EAAmeta");
+    let meta = MetaFake::start(ACCOUNT, &token);
+    let google = GoogleFake::start(CUSTOMER);
+    let ends = Utc::now() + chrono::Duration::days(3);
+    meta.with(|s| {
+        s.account_timezone = "America/New_York".into();
+        s.account_currency = "USD".into();
+        s.token_expires_at = ends.timestamp();
+    });
+    setup_cli(dir.path(), &meta, &google, &token);
+
+    let out = cli(dir.path())
+        .args(["connection", "test", "1"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("connected to 'Acme Ads' (USD, America/New_York)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("warning: The account reports its days in America/New_York; this workspace uses Asia/Kolkata"), "{stdout}");
+    assert!(
+        stdout.contains("warning: The account spends in USD"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("days left"), "{stdout}");
+
+    let out = cli(dir.path())
+        .args(["connection", "test", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("connected to 'Acme Google Ads' (INR, Asia/Kolkata)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("warning"), "{stdout}");
+
+    // What was learned is kept (never the token).
+    let store = pulseboard::store::Store::open(&dir.path().join("pulseboard.sqlite3")).unwrap();
+    let facts = store
+        .account_facts(pulseboard::domain::ConnectionId(1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(facts.timezone.as_deref(), Some("America/New_York"));
+    assert!(facts.token_expires_at.is_some());
+    drop(store);
+    assert!(common::files_containing(dir.path(), token.as_bytes()).is_empty());
+
+    // A token the platform refuses: the test fails plainly, exit 1.
+    meta.with(|s| s.token_expired = true);
+    let out = cli(dir.path())
+        .args(["connection", "test", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("code 190"));
+}

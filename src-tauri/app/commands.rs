@@ -112,8 +112,37 @@ pub fn list_connections(
     state: State<'_, AppState>,
     workspace_id: Option<i64>,
 ) -> Result<Vec<ConnectionView>> {
-    let list = state.core().connections(workspace_id.map(WorkspaceId))?;
-    Ok(list.into_iter().map(Into::into).collect())
+    let core = state.core();
+    let list = core.connections(workspace_id.map(WorkspaceId))?;
+    list.into_iter()
+        .map(|c| {
+            let id = c.id;
+            let mut view = ConnectionView::from(c);
+            view.account = core.account_facts(id)?;
+            view.warnings = core.account_warnings(id)?;
+            Ok(view)
+        })
+        .collect()
+}
+
+/// Test connection: ask the platform about the account behind a connection,
+/// keep what it says, and return the connection with its warnings.
+#[tauri::command]
+pub async fn test_connection(state: State<'_, AppState>, id: i64) -> Result<ConnectionView> {
+    let id = ConnectionId(id);
+    let (connection, secrets) = {
+        let core = state.core();
+        (core.connection(id)?, core.connection_secrets(id)?)
+    };
+    let facts = crate::sync::test_connection(&connection, secrets.as_ref())
+        .await
+        .map_err(|e| CommandError::new("test_failed", e))?;
+    let mut core = state.core();
+    core.save_account_facts(id, &facts)?;
+    let mut view = ConnectionView::from(core.connection(id)?);
+    view.account = Some(facts);
+    view.warnings = core.account_warnings(id)?;
+    Ok(view)
 }
 
 #[tauri::command(async)]

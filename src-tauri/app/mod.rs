@@ -52,6 +52,7 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::dashboard,
             commands::create_demo,
             commands::export_csv,
+            commands::test_connection,
         ])
 }
 

@@ -46,6 +46,10 @@ pub struct ConnectionView {
     pub status: String,
     pub last_sync_at: Option<String>,
     pub last_error: Option<String>,
+    /// What the last "Test connection" learned about the account.
+    pub account: Option<crate::domain::AccountFacts>,
+    /// What differs from the workspace, or needs doing soon.
+    pub warnings: Vec<String>,
 }
 
 impl From<Connection> for ConnectionView {
@@ -64,6 +68,8 @@ impl From<Connection> for ConnectionView {
             status: c.status.as_str().to_string(),
             last_sync_at: c.last_sync_at,
             last_error: c.last_error,
+            account: None,
+            warnings: Vec::new(),
         }
     }
 }

@@ -274,6 +274,12 @@ pub enum ConnectionCommand {
         /// The connection's id, from `pulseboard connections`.
         id: i64,
     },
+    /// Ask the platform about the account: name, currency, time zone and when
+    /// the token ends; say what differs from the workspace. Exit 1 on failure.
+    Test {
+        /// The connection's id, from `pulseboard connections`.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -322,7 +328,38 @@ pub fn manage(core: &mut Core, cmd: ConnectionCommand) -> CliResult {
             println!("{word} connection {} ('{}').", c.id, c.display_name);
             Ok(())
         }
+        ConnectionCommand::Test { id } => test(core, ConnectionId(id)),
     }
+}
+
+fn test(core: &mut Core, id: ConnectionId) -> CliResult {
+    let c = core.connection(id)?;
+    let secrets = core.connection_secrets(id)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
+    let facts = runtime
+        .block_on(crate::sync::test_connection(&c, secrets.as_ref()))
+        .map_err(|e| CliError::Failed(format!("{}: {e}", c.display_name)))?;
+    core.save_account_facts(id, &facts)?;
+    let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+    println!(
+        "{}: connected to '{}' ({}, {}){}",
+        c.display_name,
+        shown(&facts.name),
+        shown(&facts.currency),
+        shown(&facts.timezone),
+        facts
+            .token_expires_at
+            .as_deref()
+            .map(|t| format!("; the token ends {t}"))
+            .unwrap_or_default()
+    );
+    for w in core.account_warnings(id)? {
+        println!("warning: {w}");
+    }
+    Ok(())
 }
 
 fn edit(core: &mut Core, args: EditArgs) -> CliResult {

@@ -351,6 +351,25 @@ impl GoogleSource {
         })
     }
 
+    /// Test connection: the customer's name, currency and time zone.
+    pub async fn account(&self) -> Result<crate::domain::AccountFacts, FetchError> {
+        let reply = self
+            .search("SELECT customer.id, customer.descriptive_name, customer.currency_code, customer.time_zone FROM customer")
+            .await?;
+        let row = reply
+            .pointer("/0/results/0/customer")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let text = |k: &str| row.get(k).and_then(Value::as_str).map(String::from);
+        Ok(crate::domain::AccountFacts {
+            name: text("descriptiveName"),
+            currency: text("currencyCode"),
+            timezone: text("timeZone"),
+            token_expires_at: None,
+            checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
+    }
+
     pub fn start(&self, stored: Option<String>) -> Option<String> {
         Some(
             AdCursor::restart(

@@ -446,6 +446,42 @@ impl MetaSource {
         })
     }
 
+    /// Test connection: the ad account's name, currency and time zone, and
+    /// when the token ends (`debug_token`; none for a non-expiring token).
+    pub async fn account(&self) -> Result<crate::domain::AccountFacts, FetchError> {
+        let token = self.cfg.token.clone();
+        let url = self.url(&self.cfg.account);
+        let acc = self
+            .send(|c| {
+                c.get(&url)
+                    .bearer_auth(&token)
+                    .query(&[("fields", "name,currency,timezone_name")])
+            })
+            .await?;
+        let debug_url = self.url("debug_token");
+        let debug = self
+            .send(|c| {
+                c.get(&debug_url)
+                    .bearer_auth(&token)
+                    .query(&[("input_token", token.as_str())])
+            })
+            .await?;
+        let expires_at = debug
+            .pointer("/data/expires_at")
+            .and_then(Value::as_i64)
+            .filter(|t| *t > 0)
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        let text = |k: &str| acc.get(k).and_then(Value::as_str).map(String::from);
+        Ok(crate::domain::AccountFacts {
+            name: text("name"),
+            currency: text("currency"),
+            timezone: text("timezone_name"),
+            token_expires_at: expires_at,
+            checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
+    }
+
     pub fn start(&self, stored: Option<String>) -> Option<String> {
         Some(
             AdCursor::restart(

@@ -144,6 +144,66 @@ pub struct Connection {
     pub created_at: String,
 }
 
+/// What a "Test connection" learned about the account behind a connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountFacts {
+    pub name: Option<String>,
+    /// ISO 4217.
+    pub currency: Option<String>,
+    /// IANA name; the zone the platform reports its days in.
+    pub timezone: Option<String>,
+    /// When the access token stops working (RFC 3339), when the platform says.
+    pub token_expires_at: Option<String>,
+    pub checked_at: String,
+}
+
+/// Days before a token's end from which the UI warns.
+pub const TOKEN_WARN_DAYS: i64 = 7;
+
+impl AccountFacts {
+    /// What the person should know: the account reports in another zone or
+    /// currency than the workspace, or its token ends soon.
+    pub fn warnings(&self, ws: &Workspace, now: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(tz) = self.timezone.as_deref().filter(|tz| *tz != ws.timezone) {
+            out.push(format!(
+                "The account reports its days in {tz}; this workspace uses {}. Its daily figures are the account's days.",
+                ws.timezone
+            ));
+        }
+        if let Some(cur) = self
+            .currency
+            .as_deref()
+            .filter(|c| !c.eq_ignore_ascii_case(&ws.currency))
+        {
+            out.push(format!(
+                "The account spends in {cur}; this workspace counts in {}. Amounts are not converted.",
+                ws.currency
+            ));
+        }
+        if let Some(end) = self
+            .token_expires_at
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        {
+            let left = end.with_timezone(&chrono::Utc) - now;
+            if left <= chrono::Duration::zero() {
+                out.push(format!(
+                    "The access token expired on {}; paste a new one.",
+                    end.date_naive()
+                ));
+            } else if left <= chrono::Duration::days(TOKEN_WARN_DAYS) {
+                out.push(format!(
+                    "The access token ends on {} ({} days left); paste a new long-lived or system-user token before then.",
+                    end.date_naive(),
+                    left.num_days()
+                ));
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +224,45 @@ mod tests {
         ));
         assert!(!ConnectionStatus::newly_failing(Error, Ok));
         assert!(!ConnectionStatus::newly_failing(New, Ok));
+    }
+
+    #[test]
+    fn account_warnings_name_zone_currency_and_a_token_near_its_end() {
+        let ws = Workspace {
+            id: WorkspaceId(1),
+            name: "Acme".into(),
+            timezone: "Asia/Kolkata".into(),
+            currency: "INR".into(),
+            active: true,
+            default_cogs_percent: None,
+            payment_fee_percent: Default::default(),
+            payment_fee_fixed: Default::default(),
+            created_at: String::new(),
+        };
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let same = AccountFacts {
+            currency: Some("inr".into()),
+            timezone: Some("Asia/Kolkata".into()),
+            token_expires_at: Some("2027-01-20T00:00:00Z".into()),
+            ..Default::default()
+        };
+        assert!(same.warnings(&ws, now).is_empty());
+        let other = AccountFacts {
+            currency: Some("USD".into()),
+            timezone: Some("America/New_York".into()),
+            token_expires_at: Some("2026-11-25T10:00:00Z".into()),
+            ..Default::default()
+        };
+        let w = other.warnings(&ws, now);
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w[0].contains("America/New_York") && w[1].contains("USD"));
+        assert!(w[2].contains("3 days left"), "{w:?}");
+        let expired = AccountFacts {
+            token_expires_at: Some("2026-11-01T00:00:00Z".into()),
+            ..Default::default()
+        };
+        assert!(expired.warnings(&ws, now)[0].contains("expired on 2026-11-01"));
     }
 }

@@ -350,6 +350,33 @@ impl Core {
         Ok(())
     }
 
+    /// Keep what a "Test connection" learned about the account.
+    pub fn save_account_facts(
+        &mut self,
+        id: ConnectionId,
+        facts: &crate::domain::AccountFacts,
+    ) -> Result<()> {
+        self.store.set_account_facts(id, facts)?;
+        tracing::info!(connection = %id, "account facts saved");
+        Ok(())
+    }
+
+    pub fn account_facts(&self, id: ConnectionId) -> Result<Option<crate::domain::AccountFacts>> {
+        Ok(self.store.account_facts(id)?)
+    }
+
+    /// What differs between the connection's account and its workspace, or
+    /// needs doing soon (a token near its end).
+    pub fn account_warnings(&self, id: ConnectionId) -> Result<Vec<String>> {
+        let Some(facts) = self.store.account_facts(id)? else {
+            return Ok(Vec::new());
+        };
+        let ws = self
+            .store
+            .workspace(self.store.connection(id)?.workspace_id)?;
+        Ok(facts.warnings(&ws, chrono::Utc::now()))
+    }
+
     /// The stored secret fields of a connection (for connectors, never for the UI).
     pub fn connection_secrets(&self, id: ConnectionId) -> Result<Option<SecretFields>> {
         Ok(self.secrets.get(&self.secret_key(id))?)

@@ -113,6 +113,37 @@ fn into_connection(row: RawRow) -> Result<Connection> {
 }
 
 impl Store {
+    /// What the last "Test connection" learned about the account, if anything.
+    pub fn account_facts(&self, id: ConnectionId) -> Result<Option<crate::domain::AccountFacts>> {
+        let raw: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT facts FROM connection_accounts WHERE connection_id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )
+            .optional()?;
+        raw.map(|j| {
+            serde_json::from_str(&j)
+                .map_err(|e| StoreError::Corrupt(format!("account facts of connection {id}: {e}")))
+        })
+        .transpose()
+    }
+
+    pub fn set_account_facts(
+        &mut self,
+        id: ConnectionId,
+        facts: &crate::domain::AccountFacts,
+    ) -> Result<()> {
+        self.connection(id)?;
+        self.conn.execute(
+            "INSERT INTO connection_accounts (connection_id, facts) VALUES (?1, ?2)
+             ON CONFLICT (connection_id) DO UPDATE SET facts = excluded.facts",
+            params![id.0, serde_json::to_string(facts).expect("facts serialise")],
+        )?;
+        Ok(())
+    }
+
     /// Every connection, or those of one workspace, oldest first.
     pub fn connections(&self, workspace: Option<WorkspaceId>) -> Result<Vec<Connection>> {
         let mut stmt = self.conn.prepare(&format!(

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_recurring_expenses.sql"),
     include_str!("migrations/0003_records.sql"),
     include_str!("migrations/0004_rollups.sql"),
+    include_str!("migrations/0005_account_facts.sql"),
 ];
 
 /// The schema version this build writes.

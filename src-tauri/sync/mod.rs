@@ -142,6 +142,19 @@ pub fn source_for(
     }
 }
 
+/// Test connection: ask the platform about the account (name, currency, time
+/// zone, when the token ends). The demo has nothing to test.
+pub async fn test_connection(
+    connection: &Connection,
+    secrets: Option<&SecretFields>,
+) -> Result<crate::domain::AccountFacts, String> {
+    match source_for(connection, secrets)? {
+        AnySource::Meta(s) => s.account().await.map_err(|e| e.to_string()),
+        AnySource::Google(s) => s.account().await.map_err(|e| e.to_string()),
+        AnySource::Demo(_) => Err("the demo has no account to test; it always works".into()),
+    }
+}
+
 use crate::domain::run::{Progress, Run, Trigger};
 use crate::domain::ConnectionId;
 use crate::secrets::{SecretKey, SecretStore};

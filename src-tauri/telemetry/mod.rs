@@ -36,6 +36,7 @@ const SECRET_PARAMS: &[&str] = &[
     "api_secret",
     "key",
     "fb_exchange_token",
+    "input_token",
     "appsecret_proof",
 ];
 

@@ -167,7 +167,8 @@ fn failure(
     (status, Json(body)).into_response()
 }
 
-/// `SELECT a, b FROM campaign WHERE segments.date BETWEEN 'x' AND 'y' …`
+/// `SELECT a, b FROM campaign [WHERE segments.date BETWEEN 'x' AND 'y' …]`;
+/// without a date range, every day.
 fn parse_gaql(q: &str) -> Option<(Vec<String>, String, NaiveDate, NaiveDate)> {
     let upper = q.to_uppercase();
     let select = upper.find("SELECT ")? + 7;
@@ -178,8 +179,10 @@ fn parse_gaql(q: &str) -> Option<(Vec<String>, String, NaiveDate, NaiveDate)> {
         .collect();
     let rest = &q[from + 6..];
     let resource = rest.split_whitespace().next()?.to_string();
-    let between = upper.find("BETWEEN ")? + 8;
-    let mut quoted = q[between..].split('\'').skip(1).step_by(2);
+    let Some(between) = upper.find("BETWEEN ") else {
+        return Some((fields, resource, NaiveDate::MIN, NaiveDate::MAX));
+    };
+    let mut quoted = q[between + 8..].split('\'').skip(1).step_by(2);
     Some((
         fields,
         resource,
@@ -290,6 +293,11 @@ async fn search_stream(
                 Value::Null,
             );
         }
+    }
+    if resource == "customer" {
+        let row = json!({"customer": {"resourceName": format!("customers/{customer}"), "id": customer,
+            "descriptiveName": "Acme Google Ads", "currencyCode": "INR", "timeZone": "Asia/Kolkata"}});
+        return Json(json!([{"results": [row], "fieldMask": fields.join(","), "requestId": "fake-customer"}])).into_response();
     }
     if resource != "campaign" {
         return failure(

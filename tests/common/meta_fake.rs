@@ -45,6 +45,10 @@ pub struct MetaState {
     /// Throttle replies sent, and the longest run of them in a row.
     pub throttled: usize,
     pub report_polls: usize,
+    pub account_currency: String,
+    pub account_timezone: String,
+    /// Unix seconds when the token ends; 0 = never (a system-user token).
+    pub token_expires_at: i64,
     reports: HashMap<String, (NaiveDate, NaiveDate, usize)>,
     accepted_fields: Vec<String>,
 }
@@ -89,6 +93,8 @@ impl MetaFake {
             account: account.into(),
             token: token.into(),
             throttle_reset_secs: 2,
+            account_currency: "INR".into(),
+            account_timezone: "Asia/Kolkata".into(),
             accepted_fields: fixture_fields(),
             ..Default::default()
         }));
@@ -374,6 +380,22 @@ async fn report_status(
         &headers,
     ) {
         return r;
+    }
+    if node == s.account {
+        return (
+            usage_headers(false, 0),
+            axum::Json(json!({"id": node, "name": "Acme Ads",
+            "currency": s.account_currency, "timezone_name": s.account_timezone})),
+        )
+            .into_response();
+    }
+    if node == "debug_token" {
+        return (
+            usage_headers(false, 0),
+            axum::Json(json!({"data": {"app_id": "1", "type": "USER",
+            "is_valid": true, "expires_at": s.token_expires_at, "scopes": ["ads_read"]}})),
+        )
+            .into_response();
     }
     s.report_polls += 1;
     let Some(entry) = s.reports.get_mut(&node) else {

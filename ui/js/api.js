@@ -45,6 +45,7 @@ export const api = {
   runs: (connectionId = null, limit = 100) => call("list_runs", { connectionId, limit }),
   dashboard: (workspaceId, from, to) => call("dashboard", { workspaceId, from, to }),
   createDemo: () => call("create_demo"),
+  testConnection: (id) => call("test_connection", { id }),
   exportCsv: (workspaceId, from, to, by) => call("export_csv", { workspaceId, from, to, by }),
   /** Call `handler(progress)` for every sync-progress event; resolves to an unlisten function. */
   onSyncProgress: async (handler) => {

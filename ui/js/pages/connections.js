@@ -4,6 +4,8 @@ import * as progress from "../progress.js";
 import { api } from "../api.js";
 import { h, emptyState, showFormError, clearFormErrors, toast, LOCALE } from "../dom.js";
 
+// Providers whose account "Test" can ask about in this version.
+const TESTABLE = new Set(["meta_ads", "google_ads"]);
 const STATUS_TEXT = { new: "Not synced yet", ok: "OK", error: "Last sync failed", needs_attention: "Needs attention" };
 
 let providersCache = null;
@@ -54,6 +56,8 @@ export async function render(app) {
     });
     return h("tr", { "data-connection-id": c.id },
       h("td", {}, h("div", { class: "conn-name" }, c.display_name), h("div", { class: "muted" }, c.provider_label),
+        c.account ? h("div", { class: "muted account" }, `${c.account.name ?? "account"} · ${c.account.currency ?? "?"} · ${c.account.timezone ?? "?"}`) : null,
+        ...c.warnings.map((w) => h("div", { class: "warning account-warning" }, w)),
         c.last_error ? h("div", { class: "warning" }, c.last_error) : null),
       h("td", {}, h("span", { class: `badge ${c.status}` }, STATUS_TEXT[c.status] ?? c.status), progress.bar(c.id)),
       h("td", {}, h("code", {}, c.schedule)),
@@ -63,6 +67,14 @@ export async function render(app) {
         h("button", { "data-action": "sync", onclick: async () => {
           try { await api.syncNow(c.id); toast(`Syncing ${c.display_name}`); } catch (e) { toast(e.message); }
         } }, "Sync now"), " ",
+        TESTABLE.has(c.provider) ? h("button", { "data-action": "test", onclick: async (e) => {
+          e.target.disabled = true;
+          try {
+            const t = await api.testConnection(c.id);
+            toast(`Connected to ${t.account?.name ?? c.display_name}${t.warnings.length ? ` — ${t.warnings.length} warning(s)` : ""}`);
+            await refresh();
+          } catch (err) { toast(err.message); e.target.disabled = false; }
+        } }, "Test") : null, " ",
         h("button", { "data-action": "edit", onclick: () => openForm(c.id) }, "Edit"), " ", remove),
     );
   }

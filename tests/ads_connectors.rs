@@ -651,3 +651,42 @@ fn test_connection_reads_the_account_and_warns_about_zone_currency_and_token_end
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("code 190"));
 }
+
+#[tokio::test]
+async fn meta_slows_down_when_usage_nears_the_limit() {
+    let token = unique_secret("EAAmeta");
+    let fake = MetaFake::start(ACCOUNT, &token);
+    fake.with(|s| {
+        s.rows = meta_rows(DAYS, CAMPAIGNS);
+        s.near_limit_at = vec![2];
+    });
+    let src = meta_source(&fake, &token);
+    read_all(|c| {
+        let src = &src;
+        async move { src.fetch_page(c.as_deref()).await }
+    })
+    .await
+    .unwrap();
+    let times = fake.with(|s| s.times.clone());
+    assert!(
+        times[2] - times[1] >= Duration::from_secs(1),
+        "after a 96% reply it waited the reset time"
+    );
+    assert!(
+        times[1] - times[0] < Duration::from_secs(1),
+        "no wait before that"
+    );
+    assert_eq!(fake.with(|s| s.throttled), 0, "it never hit the limit");
+}
+
+#[tokio::test]
+async fn google_permission_denied_says_to_check_the_login_customer_id() {
+    let fake = GoogleFake::start("5555555555");
+    let err = google_source(&fake).fetch_page(None).await.unwrap_err();
+    assert!(err.is_auth(), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("PERMISSION_DENIED") && text.contains("login customer id"),
+        "{text}"
+    );
+}

@@ -15,7 +15,7 @@ BUILD_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev liba
   librsvg2-dev libsoup-3.0-dev libxdo-dev libdbus-1-dev gnome-keyring dbus dbus-x11)
 # What the headless test suite adds: a virtual display, a window manager to close
 # windows the way a person does, WebDriver for WebKitGTK, and D-Bus/X11 tools.
-TEST_PACKAGES=(xvfb xauth openbox wmctrl xdotool webkit2gtk-driver libglib2.0-bin procps)
+TEST_PACKAGES=(xvfb xauth openbox wmctrl xdotool webkit2gtk-driver libglib2.0-bin procps dbus-bin)
 BENCH_PACKAGES=(imagemagick)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -42,6 +42,8 @@ pub struct MetaState {
     pub throttle_at: Vec<usize>,
     /// What the throttle reply's X-Ad-Account-Usage says to wait.
     pub throttle_reset_secs: u64,
+    /// Answer every request with a 500 and Meta's transient error.
+    pub down: bool,
     /// 1-based request numbers answered normally but with usage at 96%.
     pub near_limit_at: Vec<usize>,
     /// When each request arrived.
@@ -181,6 +183,16 @@ fn gate(
             "Error validating access token: Session has expired.",
             usage_headers(false, 0),
         ));
+    }
+    if s.down {
+        let body = json!({"error": {"message": "An unexpected error has occurred. Please retry your request later.",
+            "type": "OAuthException", "code": 2, "is_transient": true, "fbtrace_id": "AbCdEf"}});
+        return Err((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            usage_headers(false, 0),
+            axum::Json(body),
+        )
+            .into_response());
     }
     if s.throttle_at.contains(&n) {
         s.throttled += 1;

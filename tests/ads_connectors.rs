@@ -301,6 +301,11 @@ fn a_restated_day_inside_the_lookback_is_picked_up_and_one_outside_stays() {
                 .cost_micros += 7_000_000;
         }
     });
+    // Google's re-read window set to 15 days (Meta keeps its default 28).
+    cli(dir.path())
+        .args(["connection", "edit", "2", "--lookback-days", "15"])
+        .assert()
+        .success();
     let meta_before = meta.with(|s| s.insights_requests());
     let google_before = google.with(|s| s.queries.len());
     cli(dir.path()).arg("sync").assert().success();
@@ -314,18 +319,23 @@ fn a_restated_day_inside_the_lookback_is_picked_up_and_one_outside_stays() {
         spend(&before, outside),
         "outside the re-read window"
     );
-    // The re-read costs one request per window: 28 days of Meta, 30 of Google.
+    // The re-read costs one request per window: 28 days of Meta, 15 of Google.
     assert_eq!(meta.with(|s| s.insights_requests()) - meta_before, 1);
     assert_eq!(google.with(|s| s.queries.len()) - google_before, 1);
     let q = google.with(|s| s.queries.last().cloned().unwrap());
-    assert!(
-        q.contains(&format!(
-            "BETWEEN '{}' AND '{}'",
-            today() - Days::new(30),
-            today()
-        )),
-        "{q}"
-    );
+    let window = format!("BETWEEN '{}' AND '{}'", today() - Days::new(15), today());
+    assert!(q.contains(&window), "{q}");
+    let r = meta.with(|s| s.requests.last().cloned().unwrap());
+    let since = format!("%22since%22%3A%22{}%22", today() - Days::new(28));
+    assert!(r.contains(&since), "{r}");
+
+    // A window outside 1–90 days is refused, and nothing changes.
+    let out = cli(dir.path())
+        .args(["connection", "edit", "1", "--lookback-days", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a number of days from 1 to 90"));
 }
 
 fn meta_source(fake: &MetaFake, token: &str) -> MetaSource {

@@ -51,6 +51,9 @@ enum ProviderArgs {
         /// The ad account id, act_N.
         #[arg(long)]
         ad_account: String,
+        /// Days re-read on every sync (default 28).
+        #[arg(long, value_name = "DAYS")]
+        lookback_days: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -66,6 +69,9 @@ enum ProviderArgs {
         /// OAuth token endpoint, when not Google's own.
         #[arg(long)]
         token_url: Option<String>,
+        /// Days re-read on every sync (default 30).
+        #[arg(long, value_name = "DAYS")]
+        lookback_days: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -114,19 +120,26 @@ impl ProviderArgs {
                 put("shop", Some(shop));
                 (Provider::Shopify, common)
             }
-            Self::MetaAds { ad_account, common } => {
+            Self::MetaAds {
+                ad_account,
+                lookback_days,
+                common,
+            } => {
                 put("ad_account", Some(ad_account));
+                put("lookback_days", lookback_days);
                 (Provider::MetaAds, common)
             }
             Self::GoogleAds {
                 customer_id,
                 login_customer_id,
                 token_url,
+                lookback_days,
                 common,
             } => {
                 put("customer_id", Some(customer_id));
                 put("login_customer_id", login_customer_id);
                 put("token_url", token_url);
+                put("lookback_days", lookback_days);
                 (Provider::GoogleAds, common)
             }
             Self::Shiprocket { email, common } => {
@@ -310,6 +323,9 @@ pub struct EditArgs {
     /// Google Ads: the OAuth token endpoint.
     #[arg(long)]
     token_url: Option<String>,
+    /// Meta or Google Ads: days re-read on every sync.
+    #[arg(long, value_name = "DAYS")]
+    lookback_days: Option<String>,
     /// Shiprocket or Copper: the e-mail.
     #[arg(long)]
     email: Option<String>,
@@ -376,6 +392,7 @@ fn edit(core: &mut Core, args: EditArgs) -> CliResult {
         ("customer_id", args.customer_id),
         ("login_customer_id", args.login_customer_id),
         ("token_url", args.token_url),
+        ("lookback_days", args.lookback_days),
         ("email", args.email),
     ] {
         if let Some(v) = value {

@@ -181,6 +181,14 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "EAA…",
                 "Long-lived or system-user token with ads_read.",
             ),
+            field(
+                "lookback_days",
+                "Re-read window (days)",
+                Text,
+                false,
+                "28",
+                "Days re-read on every sync, because Meta keeps restating attribution (1–90).",
+            ),
         ],
     },
     ProviderSpec {
@@ -231,6 +239,14 @@ pub static SPECS: [ProviderSpec; 7] = [
                 true,
                 "",
                 "22 characters, from the API Center.",
+            ),
+            field(
+                "lookback_days",
+                "Re-read window (days)",
+                Text,
+                false,
+                "30",
+                "Days re-read on every sync, because conversions are restated (1–90).",
             ),
         ],
     },
@@ -490,6 +506,13 @@ fn normalise_setting(provider: Provider, f: &FieldSpec, raw: &str) -> Result<Str
         (Provider::GoogleAds, "customer_id" | "login_customer_id") => {
             normalise_customer_id(f.key, raw)
         }
+        (_, "lookback_days") => match raw.trim().parse::<u32>() {
+            Ok(n @ 1..=90) => Ok(n.to_string()),
+            _ => Err(InvalidInput::new(
+                f.key,
+                format!("'{raw}' is not a number of days from 1 to 90"),
+            )),
+        },
         _ => match f.kind {
             FieldKind::Email => normalise_email(f.key, raw),
             FieldKind::Url => normalise_url(f.key, raw),

@@ -71,6 +71,13 @@ fn setting<'a>(c: &'a Connection, key: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
+/// The connection's re-read window in days, or the platform's default.
+fn lookback(c: &Connection, default: u64) -> u64 {
+    setting(c, "lookback_days")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The source that syncs `connection` with its keychain `secrets`, or why
 /// there is none in this version.
 pub fn source_for(
@@ -104,6 +111,7 @@ pub fn source_for(
                 setting(connection, "ad_account").ok_or("the connection has no ad account id")?;
             let mut cfg = MetaConfig::new(account, &secret("access_token")?, today);
             cfg.earliest = earliest;
+            cfg.lookback_days = lookback(connection, 28);
             if let Some(base) = &connection.base_url {
                 cfg.base = base.clone();
             }
@@ -126,7 +134,7 @@ pub fn source_for(
                 client_secret: secret("client_secret")?,
                 refresh_token: secret("refresh_token")?,
                 developer_token: secret("developer_token")?,
-                lookback_days: 30,
+                lookback_days: lookback(connection, 30),
                 earliest,
                 today,
                 window_days: 90,

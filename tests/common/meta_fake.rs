@@ -206,30 +206,41 @@ fn gate(
     Ok(())
 }
 
-fn rows_between(s: &MetaState, from: NaiveDate, to: NaiveDate) -> Vec<Value> {
+type Key = (NaiveDate, String);
+
+/// The rows of `from..=to`, by reference: cheap to count and slice.
+fn rows_between(s: &MetaState, from: NaiveDate, to: NaiveDate) -> Vec<(&Key, &MetaRow)> {
     s.rows
         .range((from, String::new())..)
         .take_while(|((d, _), _)| *d <= to)
-        .map(|((d, c), r)| {
-            let mut v = json!({
-                "account_currency": "INR", "campaign_id": c, "campaign_name": r.campaign_name,
-                "date_start": d.to_string(), "date_stop": d.to_string(),
-                "spend": r.spend.to_string(), "impressions": r.impressions.to_string(),
-                "reach": r.reach.to_string(), "clicks": r.clicks.to_string(),
-                "inline_link_clicks": r.inline_link_clicks.to_string(),
-            });
-            if let Some((n, value)) = r.purchases {
-                v["actions"] = json!([{"action_type": "purchase", "value": (n + Decimal::ONE).to_string()},
-                                      {"action_type": "omni_purchase", "value": n.to_string()}]);
-                v["action_values"] = json!([{"action_type": "purchase", "value": "1.00"},
-                                            {"action_type": "omni_purchase", "value": value.to_string()}]);
-            }
-            v
-        })
         .collect()
 }
 
-fn page(base_path: &str, rows: Vec<Value>, q: &HashMap<String, String>, token: &str) -> Value {
+fn row_json(((d, c), r): (&Key, &MetaRow)) -> Value {
+    let mut v = json!({
+        "account_currency": "INR", "campaign_id": c, "campaign_name": r.campaign_name,
+        "date_start": d.to_string(), "date_stop": d.to_string(),
+        "spend": r.spend.to_string(), "impressions": r.impressions.to_string(),
+        "reach": r.reach.to_string(), "clicks": r.clicks.to_string(),
+        "inline_link_clicks": r.inline_link_clicks.to_string(),
+    });
+    if let Some((n, value)) = r.purchases {
+        v["actions"] = json!([{"action_type": "purchase", "value": (n + Decimal::ONE).to_string()},
+                              {"action_type": "omni_purchase", "value": n.to_string()}]);
+        v["action_values"] = json!([{"action_type": "purchase", "value": "1.00"},
+                                    {"action_type": "omni_purchase", "value": value.to_string()}]);
+    }
+    v
+}
+
+/// One page of `rows` as Meta pages: `limit`, the `after` cursor, and a
+/// `next` URL (carrying the token, as Meta's does) while more remain.
+fn page(
+    base_path: &str,
+    rows: &[(&Key, &MetaRow)],
+    q: &HashMap<String, String>,
+    token: &str,
+) -> Value {
     let limit: usize = q
         .get("limit")
         .and_then(|l| l.parse().ok())
@@ -241,7 +252,12 @@ fn page(base_path: &str, rows: Vec<Value>, q: &HashMap<String, String>, token: &
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     let end = (start + limit).min(rows.len());
-    let data: Vec<Value> = rows.get(start..end).map(|r| r.to_vec()).unwrap_or_default();
+    let data: Vec<Value> = rows
+        .get(start..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| row_json(*r))
+        .collect();
     let mut paging =
         json!({"cursors": {"before": format!("o{start}"), "after": format!("o{end}")}});
     if end < rows.len() {
@@ -326,7 +342,7 @@ async fn insights(
         let rows = rows_between(&s, from, to);
         return (
             usage_headers(false, 0),
-            axum::Json(page(uri.path(), rows, &q, &token)),
+            axum::Json(page(uri.path(), &rows, &q, &token)),
         )
             .into_response();
     }
@@ -351,7 +367,7 @@ async fn insights(
             HeaderValue::from_str(&acc.to_string()).unwrap(),
         );
     }
-    (headers, axum::Json(page(uri.path(), rows, &q, &token))).into_response()
+    (headers, axum::Json(page(uri.path(), &rows, &q, &token))).into_response()
 }
 
 async fn start_report(

@@ -295,9 +295,11 @@ impl Store {
              hit AS (
                SELECT o.connection_id, o.source_id, o.customer_id FROM orders o
                WHERE o.connection_id IN (SELECT id FROM conns)
-                 AND ((COALESCE(o.processed_at, o.created_at) >= ?2 AND COALESCE(o.processed_at, o.created_at) < ?3)
-                   OR EXISTS (SELECT 1 FROM refunds r WHERE r.connection_id = o.connection_id
-                              AND r.order_id = o.source_id AND r.created_at >= ?2 AND r.created_at < ?3)))
+                 AND COALESCE(o.processed_at, o.created_at) >= ?2 AND COALESCE(o.processed_at, o.created_at) < ?3
+               UNION
+               SELECT o.connection_id, o.source_id, o.customer_id FROM refunds r
+               JOIN orders o ON o.connection_id = r.connection_id AND o.source_id = r.order_id
+               WHERE r.connection_id IN (SELECT id FROM conns) AND r.created_at >= ?2 AND r.created_at < ?3)
              INSERT OR IGNORE INTO picked
              SELECT connection_id, source_id FROM hit
              UNION

@@ -29,6 +29,13 @@ CREATE TABLE rollup_dirty (
 CREATE INDEX rollup_dirty_by_day ON rollup_dirty (workspace_id, kind, day);
 CREATE INDEX order_lines_by_variant ON order_lines (variant_id);
 
+-- Recomputing a range of days reads only that range's records.
+CREATE INDEX orders_by_booked ON orders (connection_id, COALESCE(processed_at, created_at));
+CREATE INDEX refunds_by_time ON refunds (connection_id, created_at);
+CREATE INDEX ad_days_by_date ON ad_days (connection_id, date);
+CREATE INDEX shipments_by_time ON shipments (connection_id, created_at);
+CREATE INDEX activities_by_time ON activities (connection_id, at);
+
 -- Files upgraded from version 3 hold records but no rollups yet.
 INSERT INTO rollup_dirty (workspace_id, kind, day) SELECT id, 'all', '' FROM workspaces;
 

@@ -23,7 +23,7 @@ use pulseboard::domain::{ConnectionInput, Provider, WorkspaceInput};
 use pulseboard::secrets::MemorySecrets;
 use pulseboard::service::{rollups, Core};
 use pulseboard::settings::Paths;
-use pulseboard::sync::{run_connection, AnySource};
+use pulseboard::sync::{run_connection, AnySource, Source};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -193,6 +193,27 @@ fn main() {
             &google_source as &dyn Fn() -> AnySource,
         ),
     ] {
+        // The lower bound: the same pages downloaded and parsed, nothing stored.
+        let bare = make();
+        let started = Instant::now();
+        let mut cursor = bare.start_cursor(&bare.streams()[0], None);
+        let mut parsed = 0usize;
+        loop {
+            let page = rt
+                .block_on(bare.fetch(&bare.streams()[0], cursor.as_deref()))
+                .unwrap();
+            parsed += page.batch.len();
+            cursor = page.cursor;
+            if !page.more {
+                break;
+            }
+        }
+        let floor = started.elapsed().as_secs_f64();
+        println!(
+            "{name}: download and parse only: {parsed} rows in {floor:.2} s = {:.0} rows/s",
+            parsed as f64 / floor
+        );
+
         let source = make();
         let started = Instant::now();
         let run = rt
@@ -216,6 +237,10 @@ fn main() {
             run.records_upserted as f64 / total,
             run.requests,
             run.status.as_str()
+        );
+        println!(
+            "  end to end takes {:.2}× the download-and-parse time",
+            total / floor
         );
         let again = make();
         let run = rt

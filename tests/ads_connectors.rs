@@ -700,3 +700,35 @@ async fn google_permission_denied_says_to_check_the_login_customer_id() {
         "{text}"
     );
 }
+
+#[test]
+fn once_the_account_zone_is_known_its_own_today_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = unique_secret("EAAmeta");
+    let meta = MetaFake::start(ACCOUNT, &token);
+    let google = GoogleFake::start(CUSTOMER);
+    // UTC+14: its today is always a day or so ahead of most of the world.
+    meta.with(|s| s.account_timezone = "Pacific/Kiritimati".into());
+    setup_cli(dir.path(), &meta, &google, &token);
+    cli(dir.path())
+        .args(["connection", "test", "1"])
+        .assert()
+        .success();
+    cli(dir.path())
+        .args(["sync", "--connection", "1"])
+        .assert()
+        .success();
+    let theirs = Utc::now()
+        .with_timezone(&"Pacific/Kiritimati".parse::<chrono_tz::Tz>().unwrap())
+        .date_naive();
+    let last = meta.with(|s| {
+        s.requests
+            .iter()
+            .rev()
+            .find(|r| r.contains("time_range"))
+            .cloned()
+            .unwrap()
+    });
+    let until = format!("%22until%22%3A%22{theirs}%22");
+    assert!(last.contains(&until), "reads up to {theirs}: {last}");
+}

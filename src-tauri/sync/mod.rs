@@ -84,6 +84,26 @@ pub fn source_for(
     connection: &Connection,
     secrets: Option<&SecretFields>,
 ) -> Result<AnySource, String> {
+    source_with(connection, secrets, None)
+}
+
+/// The account's own today: platforms report days in the account's zone,
+/// which "Test connection" learns; UTC until then.
+fn account_today(facts: Option<&crate::domain::AccountFacts>) -> chrono::NaiveDate {
+    let now = chrono::Utc::now();
+    facts
+        .and_then(|f| f.timezone.as_deref())
+        .and_then(|tz| tz.parse::<chrono_tz::Tz>().ok())
+        .map(|tz| now.with_timezone(&tz).date_naive())
+        .unwrap_or_else(|| now.date_naive())
+}
+
+/// [`source_for`], reading days up to the account's own today when its zone is known.
+pub fn source_with(
+    connection: &Connection,
+    secrets: Option<&SecretFields>,
+    facts: Option<&crate::domain::AccountFacts>,
+) -> Result<AnySource, String> {
     let secret = |key: &str| -> Result<String, String> {
         secrets
             .and_then(|s| s.0.get(key))
@@ -93,7 +113,7 @@ pub fn source_for(
                 format!("the keychain holds no {key} for this connection; edit it to enter one")
             })
     };
-    let today = chrono::Utc::now().date_naive();
+    let today = account_today(facts);
     let earliest = today - chrono::Days::new(ADS_HISTORY_DAYS);
     let failed = |e: FetchError| e.to_string();
     match connection.provider {
@@ -192,7 +212,8 @@ pub async fn sync_each(
         } else {
             Ok(None)
         };
-        let source = fields.and_then(|f| source_for(&connection, f.as_ref()));
+        let facts = store.account_facts(id).ok().flatten();
+        let source = fields.and_then(|f| source_with(&connection, f.as_ref(), facts.as_ref()));
         let outcome = match source {
             Err(why) => Err(why),
             Ok(source) => {

@@ -44,6 +44,8 @@ pub struct MetaState {
     pub throttle_reset_secs: u64,
     /// Answer every request with a 500 and Meta's transient error.
     pub down: bool,
+    /// Report runs end as "Job Failed".
+    pub reports_fail: bool,
     /// 1-based request numbers answered normally but with usage at 96%.
     pub near_limit_at: Vec<usize>,
     /// When each request arrived.
@@ -435,6 +437,7 @@ async fn report_status(
             .into_response();
     }
     s.report_polls += 1;
+    let fails = s.reports_fail;
     let Some(entry) = s.reports.get_mut(&node) else {
         return error(
             100,
@@ -444,7 +447,11 @@ async fn report_status(
         );
     };
     let (status, pct) = if entry.2 == 0 {
-        ("Job Completed", 100)
+        if fails {
+            ("Job Failed", 100)
+        } else {
+            ("Job Completed", 100)
+        }
     } else {
         entry.2 -= 1;
         ("Job Running", 50)

@@ -447,7 +447,11 @@ async fn meta_reads_a_long_backlog_through_async_report_runs() {
     cfg.base = fake.base.clone();
     cfg.earliest = today() - Days::new(199);
     cfg.poll = Duration::from_millis(50);
-    let err = MetaSource::new(cfg).unwrap().fetch_page(None).await.unwrap_err();
+    let err = MetaSource::new(cfg)
+        .unwrap()
+        .fetch_page(None)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("ended as 'Job Failed'"), "{err}");
     fake.with(|s| s.reports_fail = false);
     let posts = fake.with(|s| s.requests.iter().filter(|r| r.starts_with("POST")).count());

@@ -432,3 +432,30 @@ fn reading_never_writes_and_unstored_days_are_computed() {
     );
     assert_same(&s);
 }
+
+#[test]
+fn in_the_background_a_settings_change_is_recomputed_without_holding_the_caller() {
+    let mut s = synced();
+    s.core.set_background_rollups(true);
+    s.core
+        .edit_workspace(
+            s.ws,
+            &WorkspaceInput {
+                timezone: Some("Europe/Berlin".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // Reads are right at once (marked days are computed) …
+    assert_same(&s);
+    // … and the stored rows catch up on their own.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while s.core.store().has_pending_rollups(s.ws).unwrap() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the background recompute finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_stored_rows_are_fresh(&s);
+}

@@ -71,10 +71,11 @@ pub fn run_desktop() -> i32 {
         .ensure()
         .ok()
         .and_then(|()| crate::telemetry::init(&paths.log_dir));
-    let core = match Core::open(paths, Arc::new(Keychain::default())) {
+    let mut core = match Core::open(paths, Arc::new(Keychain::default())) {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
+    core.set_background_rollups(true);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "desktop app starting");
 
     let builder = tauri::Builder::default()

@@ -40,6 +40,7 @@ pub struct Core {
     secrets: Arc<dyn SecretStore>,
     paths: Paths,
     install_id: String,
+    background_rollups: bool,
 }
 
 impl Core {
@@ -53,6 +54,7 @@ impl Core {
             secrets,
             paths,
             install_id,
+            background_rollups: false,
         })
     }
 
@@ -210,9 +212,28 @@ impl Core {
     /// (a setting, an expense, a removed connection). The change itself is
     /// committed; if this fails, reads still compute the marked days.
     fn refresh_rollups(&self, workspace: WorkspaceId) {
+        if self.background_rollups {
+            // On a store connection of its own, so the caller (the app, which
+            // holds the core's lock) is not kept waiting while years of days
+            // are recomputed; reads compute marked days meanwhile.
+            let db = self.paths.db_path();
+            std::thread::spawn(move || {
+                let result = Store::open(&db).and_then(|s| rollups::refresh(&s, workspace));
+                if let Err(e) = result {
+                    tracing::warn!(%workspace, error = %e, "recomputing daily rollups failed");
+                }
+            });
+            return;
+        }
         if let Err(e) = rollups::refresh(&self.store, workspace) {
             tracing::warn!(%workspace, error = %e, "recomputing daily rollups failed");
         }
+    }
+
+    /// Recompute rollups after a settings change in the background instead of
+    /// before the change returns (the desktop app wants this).
+    pub fn set_background_rollups(&mut self, on: bool) {
+        self.background_rollups = on;
     }
 
     /// The workspace's figures for the local days `from..=to`, grouped `by`,

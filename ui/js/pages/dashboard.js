@@ -84,8 +84,20 @@ export async function render(app) {
   // While a sync runs (say, the demo's first), say so; the bars below follow it
   // and the page refreshes itself when it ends.
   const status = await api.syncStatus();
-  const banner = status.syncing || status.running.length > 0
+  const busy = status.syncing || status.running.length > 0;
+  const banner = busy
     ? h("p", { class: "panel", id: "syncing-banner", role: "status" }, "Syncing… the figures update when it finishes.") : null;
+  if (busy) {
+    // A run's end refreshes the page, but the app may still be storing the
+    // day figures then: check until it is idle, then show the final numbers.
+    const poll = async () => {
+      if (!document.body.contains(section)) return;
+      const s = await api.syncStatus().catch(() => null);
+      if (s && (s.syncing || s.running.length > 0)) { setTimeout(poll, 1000); return; }
+      app.refresh();
+    };
+    setTimeout(poll, 1000);
+  }
 
   let body;
   if (connections.length === 0) {

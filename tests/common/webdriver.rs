@@ -156,10 +156,20 @@ impl Session {
         self.wait(20, css, || self.try_find(css))
     }
 
+    /// Click the element matching `css`; if the page re-rendered between
+    /// finding and clicking it (a stale element), find it again.
     pub fn click(&self, css: &str) {
-        let id = self.find(css);
-        self.send("POST", &format!("/element/{id}/click"), Some(json!({})))
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let id = self.find(css);
+            match self.send("POST", &format!("/element/{id}/click"), Some(json!({}))) {
+                Ok(_) => return,
+                Err(e) if e.to_string().contains("stale element") && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
     }
 
     pub fn type_into(&self, css: &str, text: &str) {

@@ -11,6 +11,8 @@ mod google_fake;
 #[allow(dead_code)]
 #[path = "../tests/common/meta_fake.rs"]
 mod meta_fake;
+#[path = "../tests/common/serve.rs"]
+mod serve;
 
 use chrono::{Days, Utc};
 use google_fake::{GoogleFake, GoogleRow};

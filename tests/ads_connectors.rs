@@ -347,9 +347,10 @@ fn meta_source(fake: &MetaFake, token: &str) -> MetaSource {
     MetaSource::new(cfg).unwrap()
 }
 
-fn google_source(fake: &GoogleFake) -> GoogleSource {
+/// A source's config for the fake's credentials: 90 days in 30-day windows.
+fn google_config(fake: &GoogleFake) -> GoogleConfig {
     let s = fake.state.lock().unwrap();
-    GoogleSource::new(GoogleConfig {
+    GoogleConfig {
         base: fake.base.clone(),
         token_url: format!("{}/token", fake.base),
         customer_id: CUSTOMER.into(),
@@ -367,8 +368,11 @@ fn google_source(fake: &GoogleFake) -> GoogleSource {
             .map(|f| f.to_string())
             .collect(),
         http: HttpConfig::default(),
-    })
-    .unwrap()
+    }
+}
+
+fn google_source(fake: &GoogleFake) -> GoogleSource {
+    GoogleSource::new(google_config(fake)).unwrap()
 }
 
 /// Read every page of a source's stream from `cursor` to the end.
@@ -539,30 +543,16 @@ async fn google_revoked_refresh_token_and_misspelt_field_fail_clearly() {
     assert!(!err.to_string().contains(&secret));
 
     fake.with(|s| s.revoked = false);
-    let src = {
-        let s = fake.state.lock().unwrap();
-        GoogleSource::new(GoogleConfig {
-            base: fake.base.clone(),
-            token_url: format!("{}/token", fake.base),
-            customer_id: CUSTOMER.into(),
-            login_customer_id: None,
-            client_id: s.client_id.clone(),
-            client_secret: s.client_secret.clone(),
-            refresh_token: s.refresh_token.clone(),
-            developer_token: s.developer_token.clone(),
-            lookback_days: 30,
-            earliest: today(),
-            today: today(),
-            window_days: 30,
-            fields: vec![
-                "campaign.id".into(),
-                "segments.date".into(),
-                "metrics.cost_micro".into(),
-            ],
-            http: HttpConfig::default(),
-        })
-        .unwrap()
-    };
+    let src = GoogleSource::new(GoogleConfig {
+        earliest: today(),
+        fields: vec![
+            "campaign.id".into(),
+            "segments.date".into(),
+            "metrics.cost_micro".into(),
+        ],
+        ..google_config(&fake)
+    })
+    .unwrap();
     let err = src.fetch_page(None).await.unwrap_err();
     assert!(matches!(err, FetchError::Fatal { .. }), "{err}");
     assert!(

@@ -91,22 +91,8 @@ impl GoogleFake {
             .route("/token", post(token))
             .route("/v26/customers/{customer}/{method}", post(search_stream))
             .with_state(state.clone());
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, app).await.unwrap();
-            });
-        });
-        let addr = rx.recv().unwrap();
         Self {
-            base: format!("http://{addr}"),
+            base: super::serve::serve(app),
             state,
         }
     }

@@ -57,6 +57,3 @@ export async function start(finished) {
   const status = await api.syncStatus();
   for (const p of status.running) latest.set(p.connection_id, p);
 }
-
-/** Whether any connection is syncing now, as far as the events tell. */
-export function anyRunning() { return latest.size > 0; }

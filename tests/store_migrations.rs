@@ -12,6 +12,8 @@ fn workspace(name: &str) -> NewWorkspace<'_> {
         default_cogs_percent: Some(Decimal::from(40)),
         payment_fee_percent: Decimal::new(2, 0),
         payment_fee_fixed: Decimal::new(300, 2),
+        timezone_chosen: true,
+        currency_chosen: true,
     }
 }
 

@@ -42,6 +42,9 @@ enum ProviderArgs {
         /// The store's domain, NAME.myshopify.com.
         #[arg(long)]
         shop: String,
+        /// Days of orders the first sync reads, or "all" (default 365).
+        #[arg(long, value_name = "DAYS|all")]
+        history_days: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -81,6 +84,9 @@ enum ProviderArgs {
         /// The API user's e-mail.
         #[arg(long)]
         email: String,
+        /// Days of shipments re-read on every sync (default 45).
+        #[arg(long, value_name = "DAYS")]
+        lookback_days: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -116,8 +122,13 @@ impl ProviderArgs {
             }
         };
         let (provider, common) = match self {
-            Self::Shopify { shop, common } => {
+            Self::Shopify {
+                shop,
+                history_days,
+                common,
+            } => {
                 put("shop", Some(shop));
+                put("history_days", history_days);
                 (Provider::Shopify, common)
             }
             Self::MetaAds {
@@ -142,8 +153,13 @@ impl ProviderArgs {
                 put("lookback_days", lookback_days);
                 (Provider::GoogleAds, common)
             }
-            Self::Shiprocket { email, common } => {
+            Self::Shiprocket {
+                email,
+                lookback_days,
+                common,
+            } => {
                 put("email", Some(email));
+                put("lookback_days", lookback_days);
                 (Provider::Shiprocket, common)
             }
             Self::Copper { email, common } => {
@@ -323,9 +339,12 @@ pub struct EditArgs {
     /// Google Ads: the OAuth token endpoint.
     #[arg(long)]
     token_url: Option<String>,
-    /// Meta or Google Ads: days re-read on every sync.
+    /// Meta, Google Ads or Shiprocket: days re-read on every sync.
     #[arg(long, value_name = "DAYS")]
     lookback_days: Option<String>,
+    /// Shopify: days of orders the first sync reads, or "all".
+    #[arg(long, value_name = "DAYS|all")]
+    history_days: Option<String>,
     /// Shiprocket or Copper: the e-mail.
     #[arg(long)]
     email: Option<String>,
@@ -393,6 +412,7 @@ fn edit(core: &mut Core, args: EditArgs) -> CliResult {
         ("login_customer_id", args.login_customer_id),
         ("token_url", args.token_url),
         ("lookback_days", args.lookback_days),
+        ("history_days", args.history_days),
         ("email", args.email),
     ] {
         if let Some(v) = value {

@@ -367,6 +367,7 @@ impl GoogleSource {
             timezone: text("timeZone"),
             token_expires_at: None,
             checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            missing_scopes: Vec::new(),
         })
     }
 

@@ -352,6 +352,49 @@ impl HttpClient {
     }
 }
 
+impl HttpClient {
+    /// GET `url` and hand back the response unread, for a body too large to
+    /// hold (a bulk export). Transient failures before the body are retried.
+    pub async fn open(&self, url: &str) -> Result<reqwest::Response, FetchError> {
+        let shown = redact_url(url);
+        let mut attempt = 0u32;
+        loop {
+            let permit = self.pace().await;
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let sent = self
+                .client
+                .get(url)
+                .timeout(Duration::from_secs(60 * 60))
+                .send()
+                .await;
+            drop(permit);
+            let last = match sent {
+                Ok(resp) => match classify_status(resp.status(), resp.headers()) {
+                    None => return Ok(resp),
+                    Some(Failure::Transient) => format!("HTTP {}", resp.status().as_u16()),
+                    Some(_) => {
+                        return Err(FetchError::Fatal {
+                            url: shown,
+                            status: resp.status().as_u16(),
+                            message: "the download was refused".into(),
+                        })
+                    }
+                },
+                Err(e) => format!("the download failed: {e}"),
+            };
+            attempt += 1;
+            if attempt > self.config.transient_retries {
+                return Err(FetchError::Transient {
+                    url: shown,
+                    attempts: attempt,
+                    last: self.clean(&last),
+                });
+            }
+            tokio::time::sleep(self.backoff(attempt)).await;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

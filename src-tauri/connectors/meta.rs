@@ -479,6 +479,7 @@ impl MetaSource {
             timezone: text("timezone_name"),
             token_expires_at: expires_at,
             checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            missing_scopes: Vec::new(),
         })
     }
 

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod google;
 pub mod http;
 pub mod meta;
+pub mod shopify;
 pub mod window;
 
 pub use http::{Classify, Failure, FetchError, HttpClient, HttpConfig, Reply, Standard};

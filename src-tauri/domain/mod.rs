@@ -155,6 +155,9 @@ pub struct AccountFacts {
     /// When the access token stops working (RFC 3339), when the platform says.
     pub token_expires_at: Option<String>,
     pub checked_at: String,
+    /// Access scopes the connection needs and the token lacks (Shopify).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_scopes: Vec<String>,
 }
 
 /// Days before a token's end from which the UI warns.
@@ -199,6 +202,27 @@ impl AccountFacts {
                     left.num_days()
                 ));
             }
+        }
+        if self.missing_scopes.iter().any(|s| s == "read_all_orders") {
+            out.push(
+                "The app lacks the read_all_orders scope: Shopify shows only the last 60 days of orders, \
+                 so older days look empty. Grant it and reinstall the app."
+                    .to_string(),
+            );
+        }
+        let others: Vec<&str> = self
+            .missing_scopes
+            .iter()
+            .map(String::as_str)
+            .filter(|s| *s != "read_all_orders")
+            .collect();
+        if !others.is_empty() {
+            out.push(format!(
+                "The app lacks the scope{} {}; syncing will stop where it is needed. Grant {} and reinstall the app.",
+                if others.len() > 1 { "s" } else { "" },
+                others.join(", "),
+                if others.len() > 1 { "them" } else { "it" },
+            ));
         }
         out
     }

@@ -157,6 +157,14 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "shpat_…",
                 "Shown once when you install the custom app.",
             ),
+            field(
+                "history_days",
+                "History to read (days)",
+                Text,
+                false,
+                "365",
+                "Days of orders the first sync reads, or 'all' for the shop's whole history.",
+            ),
         ],
     },
     ProviderSpec {
@@ -265,6 +273,14 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "",
             ),
             field("password", "API user password", Secret, true, "", ""),
+            field(
+                "lookback_days",
+                "Re-read window (days)",
+                Text,
+                false,
+                "45",
+                "Shipments this recent are read again on every sync, because RTO and NDR statuses change for weeks (1–90).",
+            ),
         ],
     },
     ProviderSpec {
@@ -506,6 +522,14 @@ fn normalise_setting(provider: Provider, f: &FieldSpec, raw: &str) -> Result<Str
         (Provider::GoogleAds, "customer_id" | "login_customer_id") => {
             normalise_customer_id(f.key, raw)
         }
+        (_, "history_days") if raw.trim().eq_ignore_ascii_case("all") => Ok("all".into()),
+        (_, "history_days") => match raw.trim().parse::<u32>() {
+            Ok(n @ 1..=36_500) => Ok(n.to_string()),
+            _ => Err(InvalidInput::new(
+                f.key,
+                format!("'{raw}' is not a number of days (1 or more) or 'all'"),
+            )),
+        },
         (_, "lookback_days") => match raw.trim().parse::<u32>() {
             Ok(n @ 1..=90) => Ok(n.to_string()),
             _ => Err(InvalidInput::new(

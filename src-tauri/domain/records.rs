@@ -45,6 +45,9 @@ pub struct Refund {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     pub id: String,
+    /// Shopify's order name ("#1001") and numeric id, when the source has them.
+    pub name: Option<String>,
+    pub legacy_id: Option<String>,
     pub processed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub test: bool,
@@ -115,6 +118,11 @@ pub enum ShipmentStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shipment {
     pub id: String,
+    pub awb: Option<String>,
+    pub courier: Option<String>,
+    /// The sales channel's order reference (Shiprocket `channel_order_id`):
+    /// links the shipment to a Shopify order by its name or numeric id.
+    pub order_ref: Option<String>,
     pub created_at: DateTime<Utc>,
     pub status: ShipmentStatus,
     /// Forward plus RTO freight.
@@ -147,6 +155,8 @@ pub enum Batch {
     AdDays(Vec<AdDay>),
     Shipments(Vec<Shipment>),
     Activities(Vec<Activity>),
+    /// Customer id and the lifetime order count the shop reports now.
+    CustomerCounts(Vec<(String, u64)>),
 }
 
 impl Batch {
@@ -157,6 +167,7 @@ impl Batch {
             Self::AdDays(v) => v.len(),
             Self::Shipments(v) => v.len(),
             Self::Activities(v) => v.len(),
+            Self::CustomerCounts(v) => v.len(),
         }
     }
 

@@ -106,6 +106,8 @@ impl Core {
             default_cogs_percent: patch.default_cogs_percent.flatten(),
             payment_fee_percent: patch.payment_fee_percent.unwrap_or_default(),
             payment_fee_fixed: patch.payment_fee_fixed.unwrap_or_default(),
+            timezone_chosen: patch.timezone.is_some(),
+            currency_chosen: patch.currency.is_some(),
         })?;
         tracing::info!(workspace = %ws.id, "workspace added");
         Ok(ws)
@@ -377,7 +379,8 @@ impl Core {
         id: ConnectionId,
         facts: &crate::domain::AccountFacts,
     ) -> Result<()> {
-        self.store.set_account_facts(id, facts)?;
+        let connection = self.store.connection(id)?;
+        crate::sync::keep_account_facts(&mut self.store, &connection, facts)?;
         tracing::info!(connection = %id, "account facts saved");
         Ok(())
     }

@@ -282,6 +282,8 @@ mod tests {
                 default_cogs_percent: None,
                 payment_fee_percent: Default::default(),
                 payment_fee_fixed: Default::default(),
+                timezone_chosen: true,
+                currency_chosen: true,
             })
             .unwrap();
         (dir, s, ws.id)

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_records.sql"),
     include_str!("migrations/0004_rollups.sql"),
     include_str!("migrations/0005_account_facts.sql"),
+    include_str!("migrations/0006_commerce_refs.sql"),
 ];
 
 /// The schema version this build writes.

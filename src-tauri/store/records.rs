@@ -85,13 +85,14 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
         Batch::Orders(orders) => {
             let mut order_stmt = tx.prepare_cached(
                 "INSERT INTO orders (connection_id, source_id, processed_at, created_at, test, voided,
-                     customer_id, customer_order_count, discounts, shipping, taxes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                     customer_id, customer_order_count, discounts, shipping, taxes, name, legacy_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (connection_id, source_id) DO UPDATE SET
                      processed_at = excluded.processed_at, created_at = excluded.created_at,
                      test = excluded.test, voided = excluded.voided, customer_id = excluded.customer_id,
                      customer_order_count = excluded.customer_order_count, discounts = excluded.discounts,
-                     shipping = excluded.shipping, taxes = excluded.taxes",
+                     shipping = excluded.shipping, taxes = excluded.taxes,
+                     name = excluded.name, legacy_id = excluded.legacy_id",
             )?;
             // An edited order's lines and refunds replace the old ones whole.
             let mut clear_lines = tx.prepare_cached(
@@ -123,6 +124,8 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
                     o.discounts.to_string(),
                     o.shipping.to_string(),
                     o.taxes.to_string(),
+                    o.name,
+                    o.legacy_id,
                 ])?;
                 clear_lines.execute(params![c, o.id])?;
                 clear_refunds.execute(params![c, o.id])?;
@@ -200,10 +203,11 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
         }
         Batch::Shipments(list) => {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO shipments (connection_id, source_id, created_at, status, freight)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO shipments (connection_id, source_id, created_at, status, freight, awb, courier, order_ref)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (connection_id, source_id) DO UPDATE SET
-                     created_at = excluded.created_at, status = excluded.status, freight = excluded.freight",
+                     created_at = excluded.created_at, status = excluded.status, freight = excluded.freight,
+                     awb = excluded.awb, courier = excluded.courier, order_ref = excluded.order_ref",
             )?;
             for s in list {
                 let status = match s.status {
@@ -218,7 +222,10 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
                     s.id,
                     ts(s.created_at),
                     status,
-                    s.freight.to_string()
+                    s.freight.to_string(),
+                    s.awb,
+                    s.courier,
+                    s.order_ref,
                 ])?;
                 n += 1;
             }
@@ -238,6 +245,18 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
                     ActivityKind::Call { answered: false } => "call_missed",
                 };
                 stmt.execute(params![c, a.id, kind, ts(a.at), a.talk_time_s])?;
+                n += 1;
+            }
+        }
+        Batch::CustomerCounts(list) => {
+            // The count lives on the customer's stored orders, where the
+            // metrics read it; only real changes are written (and mark days).
+            let mut stmt = tx.prepare_cached(
+                "UPDATE orders SET customer_order_count = ?3
+                 WHERE connection_id = ?1 AND customer_id = ?2 AND customer_order_count IS NOT ?3",
+            )?;
+            for (customer, count) in list {
+                stmt.execute(params![c, customer, *count as i64])?;
                 n += 1;
             }
         }
@@ -327,6 +346,8 @@ impl Store {
                 index.insert((conn, id.clone()), out.orders.len());
                 out.orders.push(Order {
                     id: id.clone(),
+                    name: None,
+                    legacy_id: None,
                     processed_at: processed
                         .as_deref()
                         .map(|t| parse_ts("processed_at", t))
@@ -463,6 +484,9 @@ impl Store {
                 };
                 out.shipments.push(Shipment {
                     id: r.get(0)?,
+                    awb: None,
+                    courier: None,
+                    order_ref: None,
                     created_at: parse_ts("shipment created_at", &r.get::<_, String>(1)?)?,
                     status,
                     freight: parse_decimal("freight", &r.get::<_, String>(3)?)?,

@@ -63,9 +63,40 @@ pub struct NewWorkspace<'a> {
     pub default_cogs_percent: Option<rust_decimal::Decimal>,
     pub payment_fee_percent: rust_decimal::Decimal,
     pub payment_fee_fixed: rust_decimal::Decimal,
+    /// Whether the person gave the zone and currency (or they are defaults a
+    /// Shopify shop may replace once).
+    pub timezone_chosen: bool,
+    pub currency_chosen: bool,
 }
 
 impl Store {
+    /// Give the workspace the shop's zone and currency where the person did
+    /// not choose them; both count as chosen afterwards. Says what changed.
+    pub fn adopt_shop_zone_and_currency(
+        &mut self,
+        id: WorkspaceId,
+        timezone: Option<&str>,
+        currency: Option<&str>,
+    ) -> Result<(bool, bool)> {
+        let tx = self.conn.transaction()?;
+        let tz = match timezone {
+            Some(tz) => tx.execute(
+                "UPDATE workspaces SET timezone = ?1, timezone_chosen = 1 WHERE id = ?2 AND timezone_chosen = 0",
+                params![tz, id.0],
+            )? > 0,
+            None => false,
+        };
+        let cur = match currency {
+            Some(c) => tx.execute(
+                "UPDATE workspaces SET currency = ?1, currency_chosen = 1 WHERE id = ?2 AND currency_chosen = 0",
+                params![c, id.0],
+            )? > 0,
+            None => false,
+        };
+        tx.commit()?;
+        Ok((tz, cur))
+    }
+
     pub fn workspaces(&self) -> Result<Vec<Workspace>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {COLUMNS} FROM workspaces ORDER BY name COLLATE NOCASE"
@@ -119,8 +150,8 @@ impl Store {
         )?;
         tx.execute(
             "INSERT INTO workspaces (name, timezone, currency, active, default_cogs_percent,
-                                     payment_fee_percent, payment_fee_fixed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                     payment_fee_percent, payment_fee_fixed, timezone_chosen, currency_chosen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 new.name,
                 new.timezone,
@@ -129,6 +160,8 @@ impl Store {
                 new.default_cogs_percent.map(|d| d.to_string()),
                 new.payment_fee_percent.to_string(),
                 new.payment_fee_fixed.to_string(),
+                new.timezone_chosen,
+                new.currency_chosen,
             ],
         )?;
         let id = WorkspaceId(tx.last_insert_rowid());
@@ -167,13 +200,13 @@ impl Store {
         }
         if let Some(tz) = &patch.timezone {
             tx.execute(
-                "UPDATE workspaces SET timezone = ?1 WHERE id = ?2",
+                "UPDATE workspaces SET timezone = ?1, timezone_chosen = 1 WHERE id = ?2",
                 params![tz, id.0],
             )?;
         }
         if let Some(cur) = &patch.currency {
             tx.execute(
-                "UPDATE workspaces SET currency = ?1 WHERE id = ?2",
+                "UPDATE workspaces SET currency = ?1, currency_chosen = 1 WHERE id = ?2",
                 params![cur, id.0],
             )?;
         }
@@ -229,6 +262,8 @@ mod tests {
             default_cogs_percent: Some(Decimal::from(40)),
             payment_fee_percent: Decimal::new(29, 1),
             payment_fee_fixed: Decimal::new(30, 2),
+            timezone_chosen: true,
+            currency_chosen: true,
         }
     }
 

@@ -11,6 +11,7 @@ pub use engine::{
 use crate::connectors::demo::{DemoConfig, DemoSource};
 use crate::connectors::google::{self, GoogleConfig, GoogleSource};
 use crate::connectors::meta::{self, MetaConfig, MetaSource};
+use crate::connectors::shopify::{self, ShopifyConfig, ShopifySource};
 use crate::connectors::FetchError;
 use crate::domain::provider::SecretFields;
 use crate::domain::{Connection, Provider};
@@ -25,6 +26,7 @@ pub enum AnySource {
     Demo(DemoSource),
     Meta(MetaSource),
     Google(GoogleSource),
+    Shopify(ShopifySource),
 }
 
 impl Source for AnySource {
@@ -33,6 +35,7 @@ impl Source for AnySource {
             Self::Demo(s) => s.streams(),
             Self::Meta(_) => vec![meta::STREAM.to_string()],
             Self::Google(_) => vec![google::STREAM.to_string()],
+            Self::Shopify(_) => shopify::STREAMS.iter().map(|s| s.to_string()).collect(),
         }
     }
 
@@ -41,6 +44,7 @@ impl Source for AnySource {
             Self::Demo(s) => s.start_cursor(stream, stored),
             Self::Meta(s) => s.start(stored),
             Self::Google(s) => s.start(stored),
+            Self::Shopify(s) => s.start(stream, stored),
         }
     }
 
@@ -49,6 +53,7 @@ impl Source for AnySource {
             Self::Demo(s) => s.fetch(stream, cursor).await,
             Self::Meta(s) => s.fetch_page(cursor).await,
             Self::Google(s) => s.fetch_page(cursor).await,
+            Self::Shopify(s) => s.fetch(stream, cursor).await,
         }
     }
 
@@ -57,9 +62,14 @@ impl Source for AnySource {
             Self::Demo(s) => s.requests(),
             Self::Meta(s) => s.requests(),
             Self::Google(s) => s.requests(),
+            Self::Shopify(s) => s.requests(),
         }
     }
 }
+
+/// Days of orders a first Shopify sync reads, unless the connection says
+/// otherwise (a number of days, or "all").
+pub const SHOPIFY_HISTORY_DAYS: u64 = 365;
 
 /// Days of history the ad connectors read on their first sync.
 pub const ADS_HISTORY_DAYS: u64 = 365;
@@ -163,6 +173,25 @@ pub fn source_with(
             };
             Ok(AnySource::Google(GoogleSource::new(cfg).map_err(failed)?))
         }
+        Provider::Shopify => {
+            let base = match &connection.base_url {
+                Some(b) => b.clone(),
+                None => format!(
+                    "https://{}",
+                    setting(connection, "shop").ok_or("the connection has no shop domain")?
+                ),
+            };
+            let mut cfg = ShopifyConfig::new(&base, &secret("access_token")?);
+            cfg.history_days =
+                match setting(connection, "history_days") {
+                    Some("all") => None,
+                    Some(n) => Some(n.parse().map_err(|_| {
+                        format!("history_days '{n}' is not a number of days or 'all'")
+                    })?),
+                    None => Some(SHOPIFY_HISTORY_DAYS),
+                };
+            Ok(AnySource::Shopify(ShopifySource::new(cfg).map_err(failed)?))
+        }
         other => Err(format!(
             "syncing {} is not part of this version yet; its connector comes in a later release",
             other.spec().label
@@ -179,7 +208,63 @@ pub async fn test_connection(
     match source_for(connection, secrets)? {
         AnySource::Meta(s) => s.account().await.map_err(|e| e.to_string()),
         AnySource::Google(s) => s.account().await.map_err(|e| e.to_string()),
+        AnySource::Shopify(s) => s.account().await.map_err(|e| e.to_string()),
         AnySource::Demo(_) => Err("the demo has no account to test; it always works".into()),
+    }
+}
+
+/// Keep what Test connection learned; a Shopify shop's zone and currency
+/// also become its workspace's where the person did not choose them.
+pub fn keep_account_facts(
+    store: &mut Store,
+    connection: &Connection,
+    facts: &crate::domain::AccountFacts,
+) -> Result<(), StoreError> {
+    store.set_account_facts(connection.id, facts)?;
+    if connection.provider == Provider::Shopify {
+        let (tz, cur) = store.adopt_shop_zone_and_currency(
+            connection.workspace_id,
+            facts.timezone.as_deref(),
+            facts.currency.as_deref(),
+        )?;
+        if tz || cur {
+            tracing::info!(connection = %connection.id, tz, cur, "workspace took the shop's zone/currency");
+        }
+    }
+    Ok(())
+}
+
+/// How old a Shopify connection's facts may be before a sync asks again.
+const SHOP_FACTS_MAX_AGE_HOURS: i64 = 24;
+
+/// A Shopify sync first learns the shop's zone, currency and scopes (once a
+/// day): the workspace may take them, and the scopes say what will fail.
+async fn check_shop(store: &mut Store, connection: &Connection, source: &AnySource) {
+    let AnySource::Shopify(shop) = source else {
+        return;
+    };
+    let fresh = store
+        .account_facts(connection.id)
+        .ok()
+        .flatten()
+        .and_then(|f| chrono::DateTime::parse_from_rfc3339(&f.checked_at).ok())
+        .is_some_and(|t| {
+            chrono::Utc::now() - t.with_timezone(&chrono::Utc)
+                < chrono::Duration::hours(SHOP_FACTS_MAX_AGE_HOURS)
+        });
+    if fresh {
+        return;
+    }
+    match shop.account().await {
+        Ok(facts) => {
+            if let Err(e) = keep_account_facts(store, connection, &facts) {
+                tracing::warn!(connection = %connection.id, error = %e, "keeping the shop's facts failed");
+            }
+        }
+        // The run itself will meet (and report) the same failure.
+        Err(e) => {
+            tracing::warn!(connection = %connection.id, error = %e, "reading the shop's facts failed")
+        }
     }
 }
 
@@ -217,6 +302,7 @@ pub async fn sync_each(
         let outcome = match source {
             Err(why) => Err(why),
             Ok(source) => {
+                check_shop(&mut store, &connection, &source).await;
                 match run_connection_observed(&mut store, locks, id, &source, trigger, observe)
                     .await
                 {

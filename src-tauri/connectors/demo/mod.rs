@@ -178,6 +178,8 @@ impl DemoSource {
                 });
             }
             orders.push(Order {
+                name: Some(format!("#{id}")),
+                legacy_id: None,
                 id,
                 processed_at: Some(at),
                 created_at: at,
@@ -270,6 +272,9 @@ impl DemoSource {
                 };
                 Shipment {
                     id: format!("SR{}", o.id),
+                    awb: None,
+                    courier: None,
+                    order_ref: Some(format!("#{}", o.id)),
                     created_at: o.created_at + Duration::hours(2),
                     status,
                     freight: forward + rto,

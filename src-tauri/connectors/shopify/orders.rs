@@ -1,0 +1,296 @@
+//! Shopify orders as JSON → [`Order`]s. The same small parsers serve a paged
+//! query (nested lists inline, later pages appended) and a bulk export (every
+//! nested connection's nodes on lines of their own, found by `__parentId`).
+//!
+//! How the fields map to `metrics.md`:
+//! - day: `processedAt`, else `createdAt`; voided = `displayFinancialStatus` VOIDED;
+//! - a line's quantity is `currentQuantity` (after edits and refunds) plus what
+//!   its refunds took back, i.e. after edits and before refunds; its price is
+//!   `originalUnitPriceSet`;
+//! - discounts, shipping and taxes are `totalDiscountsSet`,
+//!   `totalShippingPriceSet` and `totalTaxSet` (before returns);
+//! - a refund's lines carry `subtotalSet` (after discounts, without tax) and its
+//!   refunded shipping is the sum of its `refundShippingLines` subtotals.
+//!
+//! All amounts are `shopMoney`, the shop's currency.
+
+use crate::domain::records::{FinancialStatus, Order, OrderLine, Refund, RefundLine};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+/// The selection of one order, shared by the paged query and the bulk query.
+/// Nested connections get their page size from the caller (`{lines}` etc.).
+pub const ORDER_FIELDS: &str =
+    "id legacyResourceId name createdAt updatedAt processedAt cancelledAt test \
+displayFinancialStatus \
+totalDiscountsSet { shopMoney { amount } } \
+totalShippingPriceSet { shopMoney { amount } } \
+totalTaxSet { shopMoney { amount } } \
+customer { id numberOfOrders }";
+
+pub const LINE_FIELDS: &str =
+    "id currentQuantity originalUnitPriceSet { shopMoney { amount } } variant { id }";
+pub const REFUND_LINE_FIELDS: &str =
+    "lineItem { id } quantity subtotalSet { shopMoney { amount } }";
+pub const REFUND_SHIPPING_FIELDS: &str = "id subtotalAmountSet { shopMoney { amount } }";
+
+fn text<'a>(v: &'a Value, key: &str) -> Result<&'a str, String> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{key} is missing"))
+}
+
+fn time(v: &Value, key: &str) -> Result<DateTime<Utc>, String> {
+    let raw = text(v, key)?;
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("{key} '{raw}' is not a timestamp"))
+}
+
+fn optional_time(v: &Value, key: &str) -> Result<Option<DateTime<Utc>>, String> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => time(v, key).map(Some),
+    }
+}
+
+/// `<key>.shopMoney.amount` as an exact decimal; a missing money bag is 0.
+fn money(v: &Value, key: &str) -> Result<Decimal, String> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(Decimal::ZERO),
+        Some(bag) => {
+            let raw = bag
+                .pointer("/shopMoney/amount")
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("{key}.shopMoney.amount is missing"))?;
+            raw.parse::<Decimal>()
+                .map_err(|_| format!("{key} '{raw}' is not a decimal amount"))
+        }
+    }
+}
+
+fn count(v: &Value, key: &str) -> Result<i64, String> {
+    v.get(key)
+        .and_then(|n| n.as_i64().or_else(|| n.as_str()?.parse().ok()))
+        .ok_or_else(|| format!("{key} is missing or not a whole number"))
+}
+
+/// The nodes of a connection, given as `nodes` or `edges { node }`.
+pub fn nodes(connection: Option<&Value>) -> Vec<&Value> {
+    let Some(c) = connection else { return vec![] };
+    if let Some(list) = c.get("nodes").and_then(Value::as_array) {
+        return list.iter().collect();
+    }
+    c.get("edges")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("node"))
+        .collect()
+}
+
+/// `pageInfo.endCursor` when another page follows.
+pub fn next_page(connection: Option<&Value>) -> Option<String> {
+    let info = connection?.get("pageInfo")?;
+    if info.get("hasNextPage").and_then(Value::as_bool) != Some(true) {
+        return None;
+    }
+    info.get("endCursor")
+        .and_then(Value::as_str)
+        .map(String::from)
+}
+
+pub fn line(v: &Value) -> Result<OrderLine, String> {
+    Ok(OrderLine {
+        id: text(v, "id")?.to_string(),
+        variant_id: v
+            .pointer("/variant/id")
+            .and_then(Value::as_str)
+            .map(String::from),
+        quantity: count(v, "currentQuantity")?,
+        unit_price: money(v, "originalUnitPriceSet")?,
+    })
+}
+
+pub fn refund_line(v: &Value) -> Result<RefundLine, String> {
+    Ok(RefundLine {
+        line_id: v
+            .pointer("/lineItem/id")
+            .and_then(Value::as_str)
+            .ok_or("refund line has no lineItem.id")?
+            .to_string(),
+        quantity: count(v, "quantity")?,
+        subtotal: money(v, "subtotalSet")?,
+    })
+}
+
+pub fn refund_shipping(v: &Value) -> Result<Decimal, String> {
+    money(v, "subtotalAmountSet")
+}
+
+/// An order being put together; [`Draft::finish`] gives the [`Order`].
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub order: Order,
+    pub updated_at: DateTime<Utc>,
+    /// Why the order cannot be kept, once a part of it failed to parse.
+    pub bad: Option<String>,
+}
+
+impl Draft {
+    /// The order's own fields, and whatever nested lists came inline.
+    pub fn parse(v: &Value) -> Result<Self, String> {
+        let status = v
+            .get("displayFinancialStatus")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let customer = v.get("customer").filter(|c| !c.is_null());
+        let mut refunds = Vec::new();
+        for r in v
+            .get("refunds")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let mut refund = Refund {
+                id: text(r, "id")?.to_string(),
+                created_at: time(r, "createdAt")?,
+                lines: Vec::new(),
+                shipping: Decimal::ZERO,
+            };
+            for l in nodes(r.get("refundLineItems")) {
+                refund.lines.push(refund_line(l)?);
+            }
+            for s in nodes(r.get("refundShippingLines")) {
+                refund.shipping += refund_shipping(s)?;
+            }
+            refunds.push(refund);
+        }
+        let lines = nodes(v.get("lineItems"))
+            .into_iter()
+            .map(line)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            order: Order {
+                id: text(v, "id")?.to_string(),
+                name: v.get("name").and_then(Value::as_str).map(String::from),
+                legacy_id: v.get("legacyResourceId").and_then(|n| {
+                    n.as_str()
+                        .map(String::from)
+                        .or_else(|| Some(n.as_u64()?.to_string()))
+                }),
+                processed_at: optional_time(v, "processedAt")?,
+                created_at: time(v, "createdAt")?,
+                test: v.get("test").and_then(Value::as_bool).unwrap_or(false),
+                financial_status: if status == "VOIDED" {
+                    FinancialStatus::Voided
+                } else {
+                    FinancialStatus::Other
+                },
+                customer_id: customer
+                    .map(|c| text(c, "id").map(String::from))
+                    .transpose()?,
+                customer_order_count: customer
+                    .map(|c| count(c, "numberOfOrders").map(|n| n.max(0) as u64))
+                    .transpose()?,
+                discounts: money(v, "totalDiscountsSet")?,
+                shipping: money(v, "totalShippingPriceSet")?,
+                taxes: money(v, "totalTaxSet")?,
+                lines,
+                refunds,
+            },
+            updated_at: time(v, "updatedAt")?,
+            bad: None,
+        })
+    }
+
+    fn refund_mut(&mut self, refund_id: &str) -> Option<&mut Refund> {
+        self.order.refunds.iter_mut().find(|r| r.id == refund_id)
+    }
+
+    /// Add a later page (or a bulk child line) of a refund's lines.
+    pub fn add_refund_line(&mut self, refund_id: &str, v: &Value) {
+        match (refund_line(v), self.refund_mut(refund_id)) {
+            (Ok(l), Some(r)) => r.lines.push(l),
+            (Err(e), _) => self.bad = Some(e),
+            (_, None) => self.bad = Some(format!("refund {refund_id} is not on the order")),
+        }
+    }
+
+    pub fn add_refund_shipping(&mut self, refund_id: &str, v: &Value) {
+        match (refund_shipping(v), self.refund_mut(refund_id)) {
+            (Ok(s), Some(r)) => r.shipping += s,
+            (Err(e), _) => self.bad = Some(e),
+            (_, None) => self.bad = Some(format!("refund {refund_id} is not on the order")),
+        }
+    }
+
+    pub fn add_line(&mut self, v: &Value) {
+        match line(v) {
+            Ok(l) => self.order.lines.push(l),
+            Err(e) => self.bad = Some(e),
+        }
+    }
+
+    /// The finished order: each line's quantity is put back to "after edits,
+    /// before refunds" by adding what the refunds took back.
+    pub fn finish(mut self) -> Result<Order, String> {
+        if let Some(why) = self.bad {
+            return Err(why);
+        }
+        for r in &self.order.refunds {
+            for rl in &r.lines {
+                if let Some(l) = self.order.lines.iter_mut().find(|l| l.id == rl.line_id) {
+                    l.quantity += rl.quantity;
+                }
+            }
+        }
+        Ok(self.order)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn m(a: &str) -> Value {
+        json!({"shopMoney": {"amount": a}})
+    }
+
+    #[test]
+    fn an_order_with_a_refund_books_quantities_before_refunds() {
+        let v = json!({
+            "id": "gid://shopify/Order/1", "legacyResourceId": "1", "name": "#1001",
+            "createdAt": "2026-03-09T18:59:00Z", "updatedAt": "2026-03-12T06:00:00Z",
+            "processedAt": "2026-03-09T19:00:00Z", "cancelledAt": null, "test": false,
+            "displayFinancialStatus": "PARTIALLY_REFUNDED",
+            "totalDiscountsSet": m("100.00"), "totalShippingPriceSet": m("50.00"), "totalTaxSet": m("90.00"),
+            "customer": {"id": "gid://shopify/Customer/7", "numberOfOrders": "1"},
+            "lineItems": {"pageInfo": {"hasNextPage": false, "endCursor": null}, "nodes": [
+                {"id": "gid://shopify/LineItem/9", "currentQuantity": 1, "originalUnitPriceSet": m("500.00"),
+                 "variant": {"id": "gid://shopify/ProductVariant/3"}}]},
+            "refunds": [{"id": "gid://shopify/Refund/4", "createdAt": "2026-03-12T06:00:00Z",
+                "refundLineItems": {"nodes": [{"lineItem": {"id": "gid://shopify/LineItem/9"}, "quantity": 1,
+                    "subtotalSet": m("450.00")}]},
+                "refundShippingLines": {"nodes": []}}]
+        });
+        let o = Draft::parse(&v).unwrap().finish().unwrap();
+        assert_eq!(o.name.as_deref(), Some("#1001"));
+        assert_eq!(o.legacy_id.as_deref(), Some("1"));
+        assert_eq!(o.lines[0].quantity, 2, "current 1 + refunded 1");
+        assert_eq!(o.lines[0].unit_price, Decimal::new(50000, 2));
+        assert_eq!(o.customer_order_count, Some(1));
+        assert_eq!(o.refunds[0].lines[0].subtotal, Decimal::new(45000, 2));
+        assert_eq!(o.discounts, Decimal::new(10000, 2));
+    }
+
+    #[test]
+    fn a_bad_amount_names_the_field() {
+        let v = json!({"id": "gid://shopify/Order/2", "createdAt": "2026-03-09T18:59:00Z",
+            "updatedAt": "2026-03-09T18:59:00Z", "totalTaxSet": m("ten")});
+        let e = Draft::parse(&v).unwrap_err();
+        assert!(e.contains("totalTaxSet"), "{e}");
+    }
+}

@@ -1,0 +1,980 @@
+//! A local Shopify GraphQL Admin API (2026-10) for tests. Every query is
+//! parsed and validated against the real schema
+//! (`../shared/fixtures/shopify/admin-2026-10.graphql`) with apollo-compiler
+//! and refused with a GraphQL error when Shopify would refuse it. It charges a
+//! query cost (a connection: 2 + first × (1 + its node's objects); an object:
+//! 1; scalars: 0), keeps a leaky bucket and answers THROTTLED like Shopify,
+//! refuses queries over 1,000 points, checks the token and the app's scopes,
+//! runs bulk operations and serves their JSONL (parents first, then every
+//! child line, not grouped). Listens on 127.0.0.1 only; its shop can be
+//! changed between syncs.
+
+#![allow(dead_code)]
+
+use apollo_compiler::executable::{Field, Selection, SelectionSet};
+use apollo_compiler::validation::Valid;
+use apollo_compiler::{ExecutableDocument, Schema};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+/// The 2026-10 schema, parsed once per test process.
+pub fn schema() -> &'static Valid<Schema> {
+    static SCHEMA: OnceLock<Valid<Schema>> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/fixtures/shopify/admin-2026-10.graphql"
+        );
+        let mut sdl = std::fs::read_to_string(path).expect("the Shopify schema fixture");
+        // graphql-core prints @oneOf as built in (it is in the GraphQL spec
+        // draft); apollo-compiler wants it declared.
+        if !sdl.contains("directive @oneOf") {
+            sdl.push_str("\ndirective @oneOf on INPUT_OBJECT\n");
+        }
+        Schema::parse_and_validate(sdl, "admin-2026-10.graphql")
+            .expect("the fixture is a valid schema")
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeLine {
+    pub id: u64,
+    pub variant: Option<u64>,
+    /// After edits, before refunds.
+    pub quantity: i64,
+    pub price: Decimal,
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeRefund {
+    pub id: u64,
+    pub created_at: DateTime<Utc>,
+    /// (line id, quantity, subtotal after discounts without tax)
+    pub lines: Vec<(u64, i64, Decimal)>,
+    pub shipping: Vec<Decimal>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeOrder {
+    pub id: u64,
+    pub created_at: DateTime<Utc>,
+    pub processed_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub test: bool,
+    pub status: &'static str,
+    pub discounts: Decimal,
+    pub shipping: Decimal,
+    pub tax: Decimal,
+    pub customer: Option<u64>,
+    pub lines: Vec<FakeLine>,
+    pub refunds: Vec<FakeRefund>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeItem {
+    pub id: u64,
+    pub variant: u64,
+    pub cost: Option<Decimal>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+struct BulkOp {
+    query: String,
+    polls_left: usize,
+    fail: bool,
+    jsonl: Option<String>,
+}
+
+pub struct ShopState {
+    pub token: String,
+    pub scopes: Vec<String>,
+    pub name: String,
+    pub timezone: String,
+    pub currency: String,
+    pub orders: Vec<FakeOrder>,
+    pub items: Vec<FakeItem>,
+    /// Orders each customer has outside this shop's synced history.
+    pub older_orders: HashMap<u64, u64>,
+    /// Orders whose JSON carries an amount that is not a number.
+    pub malformed: HashSet<u64>,
+    pub now: DateTime<Utc>,
+    // bucket
+    pub throttling: bool,
+    pub bucket_max: f64,
+    pub restore_rate: f64,
+    pub available: f64,
+    bucket_at: Instant,
+    // failures
+    /// 1-based request numbers answered with HTTP 500.
+    pub fail_at: Vec<usize>,
+    /// Bulk operations end as FAILED.
+    pub bulk_fail: bool,
+    /// Polls a bulk operation stays RUNNING.
+    pub bulk_polls: usize,
+    /// Another app's bulk query is running for this many more polls of it.
+    pub other_bulk_polls: usize,
+    // what happened
+    pub requests: usize,
+    /// Operation name (or "anonymous") of each GraphQL request.
+    pub operations: Vec<String>,
+    pub throttled: usize,
+    pub throttled_in_a_row: usize,
+    pub max_throttled_in_a_row: usize,
+    /// Ids of every order node served by a paged query.
+    pub served_orders: Vec<u64>,
+    pub max_requested_cost: f64,
+    /// The cost each accepted query used, for the bucket's lower bound.
+    pub spent: f64,
+    pub bulk_started: usize,
+    ops: HashMap<u64, BulkOp>,
+    base: String,
+}
+
+impl ShopState {
+    pub fn new(token: &str, now: DateTime<Utc>) -> Self {
+        Self {
+            token: token.into(),
+            scopes: [
+                "read_orders",
+                "read_all_orders",
+                "read_customers",
+                "read_products",
+                "read_inventory",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            name: "Test Shop".into(),
+            timezone: "Asia/Kolkata".into(),
+            currency: "INR".into(),
+            orders: vec![],
+            items: vec![],
+            older_orders: HashMap::new(),
+            malformed: HashSet::new(),
+            now,
+            throttling: false,
+            bucket_max: 2000.0,
+            restore_rate: 100.0,
+            available: 2000.0,
+            bucket_at: Instant::now(),
+            fail_at: vec![],
+            bulk_fail: false,
+            bulk_polls: 2,
+            other_bulk_polls: 0,
+            requests: 0,
+            operations: vec![],
+            throttled: 0,
+            throttled_in_a_row: 0,
+            max_throttled_in_a_row: 0,
+            served_orders: vec![],
+            max_requested_cost: 0.0,
+            spent: 0.0,
+            bulk_started: 0,
+            ops: HashMap::new(),
+            base: String::new(),
+        }
+    }
+
+    /// Standard-plan limits: a 2,000-point bucket refilling 100 points a second.
+    pub fn throttle_standard(&mut self, available: f64) {
+        self.throttling = true;
+        self.bucket_max = 2000.0;
+        self.restore_rate = 100.0;
+        self.available = available;
+        self.bucket_at = Instant::now();
+    }
+
+    pub fn clear_log(&mut self) {
+        self.requests = 0;
+        self.operations.clear();
+        self.served_orders.clear();
+        self.throttled = 0;
+        self.max_throttled_in_a_row = 0;
+        self.spent = 0.0;
+    }
+
+    /// Each customer's lifetime order count and last update.
+    pub fn customers(&self) -> HashMap<u64, (u64, DateTime<Utc>)> {
+        let mut out: HashMap<u64, (u64, DateTime<Utc>)> = HashMap::new();
+        for o in &self.orders {
+            if let Some(c) = o.customer {
+                let e = out.entry(c).or_insert((
+                    self.older_orders.get(&c).copied().unwrap_or(0),
+                    o.updated_at,
+                ));
+                e.0 += 1;
+                e.1 = e.1.max(o.updated_at);
+            }
+        }
+        out
+    }
+
+    fn bucket_now(&mut self) -> f64 {
+        let t = Instant::now();
+        self.available = (self.available + self.restore_rate * (t - self.bucket_at).as_secs_f64())
+            .min(self.bucket_max);
+        self.bucket_at = t;
+        self.available
+    }
+}
+
+pub type Shared = Arc<Mutex<ShopState>>;
+
+fn gid(kind: &str, id: u64) -> String {
+    format!("gid://shopify/{kind}/{id}")
+}
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn money(amount: &str, currency: &str) -> Value {
+    let m = json!({"__typename": "MoneyV2", "amount": amount, "currencyCode": currency});
+    json!({"__typename": "MoneyBag", "shopMoney": m, "presentmentMoney": m})
+}
+
+fn order_json(s: &ShopState, counts: &HashMap<u64, (u64, DateTime<Utc>)>, o: &FakeOrder) -> Value {
+    let c = s.currency.as_str();
+    let m = |d: Decimal| money(&d.to_string(), c);
+    let refunded = |line: u64| -> i64 {
+        o.refunds
+            .iter()
+            .flat_map(|r| &r.lines)
+            .filter(|(l, _, _)| *l == line)
+            .map(|(_, q, _)| q)
+            .sum()
+    };
+    let tax = if s.malformed.contains(&o.id) {
+        money("n/a", c)
+    } else {
+        m(o.tax)
+    };
+    json!({
+        "__typename": "Order",
+        "id": gid("Order", o.id), "legacyResourceId": o.id.to_string(), "name": format!("#{}", o.id),
+        "createdAt": iso(o.created_at), "updatedAt": iso(o.updated_at), "processedAt": iso(o.processed_at),
+        "cancelledAt": o.cancelled_at.map(iso), "test": o.test, "displayFinancialStatus": o.status,
+        "currencyCode": c,
+        "totalDiscountsSet": m(o.discounts), "totalShippingPriceSet": m(o.shipping), "totalTaxSet": tax,
+        "customer": o.customer.map(|id| json!({"__typename": "Customer", "id": gid("Customer", id),
+            "numberOfOrders": counts.get(&id).map_or(0, |c| c.0).to_string()})),
+        "lineItems": o.lines.iter().map(|l| json!({
+            "__typename": "LineItem", "id": gid("LineItem", l.id), "quantity": l.quantity,
+            "currentQuantity": l.quantity - refunded(l.id),
+            "originalUnitPriceSet": m(l.price),
+            "variant": l.variant.map(|v| json!({"__typename": "ProductVariant", "id": gid("ProductVariant", v)})),
+        })).collect::<Vec<_>>(),
+        "refunds": o.refunds.iter().map(|r| json!({
+            "__typename": "Refund", "id": gid("Refund", r.id), "createdAt": iso(r.created_at),
+            "refundLineItems": r.lines.iter().map(|(l, q, sub)| json!({
+                "__typename": "RefundLineItem", "lineItem": {"__typename": "LineItem", "id": gid("LineItem", *l)},
+                "quantity": q, "subtotalSet": m(*sub)})).collect::<Vec<_>>(),
+            "refundShippingLines": r.shipping.iter().enumerate().map(|(i, a)| json!({
+                "__typename": "RefundShippingLine", "id": gid("RefundShippingLine", r.id * 10 + i as u64),
+                "subtotalAmountSet": m(*a)})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `updated_at:>='…'` (and `<`) terms of a search query.
+fn matches_updated(query: Option<&str>, updated: DateTime<Utc>) -> bool {
+    let Some(q) = query else { return true };
+    q.split(" AND ").all(|term| {
+        let term = term.trim();
+        let (op, rest) = if let Some(r) = term.strip_prefix("updated_at:>=") {
+            (">=", r)
+        } else if let Some(r) = term.strip_prefix("updated_at:<") {
+            ("<", r)
+        } else {
+            return true;
+        };
+        let at = rest.trim_matches(|c| c == '\'' || c == '"');
+        let Ok(t) = DateTime::parse_from_rfc3339(at) else {
+            return false;
+        };
+        if op == ">=" {
+            updated >= t
+        } else {
+            updated < t
+        }
+    })
+}
+
+// ---- executing a query over JSON objects ------------------------------------
+
+struct Exec<'a> {
+    vars: &'a Map<String, Value>,
+    doc: &'a ExecutableDocument,
+    /// Bulk queries read whole connections (no `first` needed).
+    bulk: bool,
+    actual: f64,
+}
+
+impl Exec<'_> {
+    fn arg(&self, f: &Field, name: &str) -> Option<Value> {
+        let a = f.arguments.iter().find(|a| a.name == name)?;
+        Some(match a.value.as_ref() {
+            apollo_compiler::ast::Value::Variable(v) => {
+                self.vars.get(v.as_str()).cloned().unwrap_or(Value::Null)
+            }
+            apollo_compiler::ast::Value::Int(i) => json!(i.try_to_i32().unwrap_or(0)),
+            apollo_compiler::ast::Value::String(s) => json!(s),
+            apollo_compiler::ast::Value::Boolean(b) => json!(b),
+            apollo_compiler::ast::Value::Enum(e) => json!(e.as_str()),
+            _ => Value::Null,
+        })
+        .filter(|v| !v.is_null())
+    }
+
+    fn first(&self, f: &Field) -> Result<Option<usize>, String> {
+        match self.arg(f, "first").and_then(|v| v.as_u64()) {
+            Some(n) if n > 250 => Err(format!(
+                "The first argument of {} must be at most 250",
+                f.name
+            )),
+            Some(n) => Ok(Some(n as usize)),
+            None if self.bulk => Ok(None),
+            None => Err(format!(
+                "you must provide one of first or last for {}",
+                f.name
+            )),
+        }
+    }
+
+    /// The requested cost of a selection, as Shopify charges it up front.
+    fn cost(&self, set: &SelectionSet) -> f64 {
+        let mut total = 0.0;
+        for sel in &set.selections {
+            match sel {
+                Selection::Field(f) => {
+                    if f.selection_set.selections.is_empty() {
+                        continue;
+                    }
+                    let ty = f.definition.ty.inner_named_type().as_str();
+                    if ty.ends_with("Connection") {
+                        let first = self.arg(f, "first").and_then(|v| v.as_f64()).unwrap_or(1.0);
+                        total += 2.0 + first * self.node_cost(&f.selection_set);
+                    } else if f.definition.ty.is_list() {
+                        let first = self.arg(f, "first").and_then(|v| v.as_f64()).unwrap_or(1.0);
+                        total += first * (1.0 + self.cost(&f.selection_set));
+                    } else {
+                        total += 1.0 + self.cost(&f.selection_set);
+                    }
+                }
+                Selection::InlineFragment(i) => total += self.cost(&i.selection_set),
+                Selection::FragmentSpread(s) => {
+                    if let Some(fr) = self.doc.fragments.get(&s.fragment_name) {
+                        total += self.cost(&fr.selection_set);
+                    }
+                }
+            }
+        }
+        total
+    }
+
+    /// One node of a connection: 1 + what `nodes { … }` / `edges { node { … } }` select.
+    fn node_cost(&self, set: &SelectionSet) -> f64 {
+        let mut best: f64 = 1.0;
+        for sel in &set.selections {
+            if let Selection::Field(f) = sel {
+                match f.name.as_str() {
+                    "nodes" => best = best.max(1.0 + self.cost(&f.selection_set)),
+                    "edges" => {
+                        for s in &f.selection_set.selections {
+                            if let Selection::Field(n) = s {
+                                if n.name == "node" {
+                                    best = best.max(1.0 + self.cost(&n.selection_set));
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        best
+    }
+
+    /// A connection over `items` (already filtered), paged by first/after.
+    fn connection(&mut self, f: &Field, items: Vec<Value>) -> Result<Value, String> {
+        let total = items.len();
+        self.connection_of(f, total, |r| items[r].to_vec())
+    }
+
+    /// A connection over `total` items, of which only the page is built.
+    fn connection_of(
+        &mut self,
+        f: &Field,
+        total: usize,
+        build: impl FnOnce(std::ops::Range<usize>) -> Vec<Value>,
+    ) -> Result<Value, String> {
+        let start = self
+            .arg(f, "after")
+            .and_then(|v| {
+                v.as_str()
+                    .and_then(|s| s.strip_prefix("c").and_then(|n| n.parse::<usize>().ok()))
+            })
+            .map_or(0, |n| n + 1);
+        let first = self.first(f)?;
+        let start = start.min(total);
+        let end = first.map_or(total, |n| (start + n).min(total));
+        let page: Vec<Value> = build(start..end);
+        self.actual += 2.0;
+        let edges: Vec<Value> = page
+            .iter()
+            .enumerate()
+            .map(|(i, n)| json!({"cursor": format!("c{}", start + i), "node": n}))
+            .collect();
+        let conn = json!({
+            "nodes": page,
+            "edges": edges,
+            "pageInfo": {"hasNextPage": end < total, "hasPreviousPage": start > 0,
+                "endCursor": if end > start { Some(format!("c{}", end - 1)) } else { None },
+                "startCursor": if end > start { Some(format!("c{start}")) } else { None }},
+        });
+        self.project(&f.selection_set, &conn)
+    }
+
+    /// The fields `set` selects of `obj`.
+    fn project(&mut self, set: &SelectionSet, obj: &Value) -> Result<Value, String> {
+        let mut out = Map::new();
+        self.project_into(set, obj, &mut out)?;
+        Ok(Value::Object(out))
+    }
+
+    fn project_into(
+        &mut self,
+        set: &SelectionSet,
+        obj: &Value,
+        out: &mut Map<String, Value>,
+    ) -> Result<(), String> {
+        let typename = obj.get("__typename").and_then(Value::as_str).unwrap_or("");
+        for sel in &set.selections {
+            match sel {
+                Selection::Field(f) => {
+                    let key = f.alias.as_ref().unwrap_or(&f.name).to_string();
+                    let value = self.field(f, obj)?;
+                    out.insert(key, value);
+                }
+                Selection::InlineFragment(i) => {
+                    if i.type_condition
+                        .as_ref()
+                        .is_none_or(|t| t.as_str() == typename)
+                    {
+                        self.project_into(&i.selection_set, obj, out)?;
+                    }
+                }
+                Selection::FragmentSpread(s) => {
+                    let fr = self.doc.fragments.get(&s.fragment_name).cloned();
+                    if let Some(fr) = fr {
+                        if fr.selection_set.ty.as_str() == typename {
+                            self.project_into(&fr.selection_set, obj, out)?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn field(&mut self, f: &Field, obj: &Value) -> Result<Value, String> {
+        if f.name == "__typename" {
+            return Ok(obj.get("__typename").cloned().unwrap_or(Value::Null));
+        }
+        let raw = obj.get(f.name.as_str()).cloned().unwrap_or(Value::Null);
+        if f.selection_set.selections.is_empty() {
+            return Ok(raw);
+        }
+        let ty = f.definition.ty.inner_named_type().as_str();
+        if ty.ends_with("Connection") {
+            let items = raw.as_array().cloned().unwrap_or_default();
+            return self.connection(f, items);
+        }
+        match raw {
+            Value::Null => Ok(Value::Null),
+            Value::Array(list) => {
+                let n = self
+                    .arg(f, "first")
+                    .and_then(|v| v.as_u64())
+                    .map_or(list.len(), |n| n as usize);
+                list.iter()
+                    .take(n)
+                    .map(|item| {
+                        self.actual += 1.0;
+                        self.project(&f.selection_set, item)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Value::Array)
+            }
+            other => {
+                self.actual += 1.0;
+                self.project(&f.selection_set, &other)
+            }
+        }
+    }
+}
+
+fn error(message: &str, code: Option<&str>) -> Value {
+    let mut e = json!({"message": message});
+    if let Some(c) = code {
+        e["extensions"] = json!({"code": c});
+    }
+    json!({"errors": [e]})
+}
+
+/// Every `Order` matching the root `orders` field's arguments, sorted by
+/// `updatedAt` when asked.
+fn root_orders<'s>(s: &'s ShopState, ex: &Exec, f: &Field) -> Vec<&'s FakeOrder> {
+    let query = ex.arg(f, "query");
+    let sixty_days_ago = s.now - Duration::days(60);
+    let all_orders = s.scopes.iter().any(|x| x == "read_all_orders");
+    let mut picked: Vec<&FakeOrder> = s
+        .orders
+        .iter()
+        .filter(|o| matches_updated(query.as_ref().and_then(Value::as_str), o.updated_at))
+        .filter(|o| all_orders || o.created_at >= sixty_days_ago)
+        .collect();
+    if ex
+        .arg(f, "sortKey")
+        .and_then(|v| v.as_str().map(String::from))
+        .as_deref()
+        == Some("UPDATED_AT")
+    {
+        picked.sort_by_key(|o| (o.updated_at, o.id));
+    } else {
+        picked.sort_by_key(|o| o.id);
+    }
+    picked
+}
+
+const SCOPE_OF: &[(&str, &str)] = &[
+    ("orders", "read_orders"),
+    ("customers", "read_customers"),
+    ("inventoryItems", "read_inventory"),
+    ("productVariants", "read_products"),
+];
+
+/// Run a query or mutation; the reply body.
+fn execute(
+    s: &mut ShopState,
+    doc: &ExecutableDocument,
+    vars: &Map<String, Value>,
+    bulk: bool,
+) -> Result<(Value, f64, f64), Value> {
+    let op = doc
+        .operations
+        .iter()
+        .next()
+        .ok_or_else(|| error("No operation given", None))?;
+    let mut ex = Exec {
+        vars,
+        doc,
+        bulk,
+        actual: 0.0,
+    };
+    let requested = if op.operation_type == apollo_compiler::executable::OperationType::Mutation {
+        10.0
+    } else {
+        ex.cost(&op.selection_set)
+    };
+    let mut data = Map::new();
+    for sel in &op.selection_set.selections {
+        let Selection::Field(f) = sel else { continue };
+        if let Some((_, scope)) = SCOPE_OF.iter().find(|(field, _)| *field == f.name.as_str()) {
+            if !s.scopes.iter().any(|x| x == scope) {
+                return Err(json!({"errors": [{
+                    "message": format!("Access denied for {} field. Required access: `{scope}` access scope.", f.name),
+                    "extensions": {"code": "ACCESS_DENIED", "documentation": "https://shopify.dev/api/usage/access-scopes",
+                        "requiredAccess": format!("`{scope}` access scope.")},
+                    "path": [f.name.as_str()]}], "data": {f.name.as_str(): null}}));
+            }
+        }
+        let key = f.alias.as_ref().unwrap_or(&f.name).to_string();
+        let value = match f.name.as_str() {
+            "orders" => {
+                let counts = s.customers();
+                let picked = root_orders(s, &ex, f);
+                let v = ex
+                    .connection_of(f, picked.len(), |r| picked[r].iter().map(|o| order_json(s, &counts, o)).collect())
+                    .map_err(|m| error(&m, None))?;
+                if !bulk {
+                    for n in v.get("nodes").and_then(Value::as_array).into_iter().flatten()
+                        .chain(v.get("edges").and_then(Value::as_array).into_iter().flatten().filter_map(|e| e.get("node")))
+                    {
+                        if let Some(id) = n.get("id").and_then(Value::as_str).and_then(|g| g.rsplit('/').next()?.parse().ok()) {
+                            s.served_orders.push(id);
+                        }
+                    }
+                }
+                v
+            }
+            "customers" => {
+                let q = ex.arg(f, "query");
+                let counts = s.customers();
+                let mut ids: Vec<(DateTime<Utc>, u64, u64)> = counts
+                    .iter()
+                    .filter(|(_, (_, at))| matches_updated(q.as_ref().and_then(Value::as_str), *at))
+                    .map(|(c, (n, at))| (*at, *c, *n))
+                    .collect();
+                ids.sort();
+                let items = ids.iter().map(|(at, c, n)| json!({"__typename": "Customer", "id": gid("Customer", *c),
+                    "numberOfOrders": n.to_string(), "updatedAt": iso(*at)})).collect();
+                ex.connection(f, items).map_err(|m| error(&m, None))?
+            }
+            "inventoryItems" => {
+                let q = ex.arg(f, "query");
+                let items = s.items.iter()
+                    .filter(|i| matches_updated(q.as_ref().and_then(Value::as_str), i.updated_at))
+                    .map(|i| json!({"__typename": "InventoryItem", "id": gid("InventoryItem", i.id), "updatedAt": iso(i.updated_at),
+                        "unitCost": i.cost.map(|c| json!({"__typename": "MoneyV2", "amount": c.to_string(), "currencyCode": s.currency})),
+                        "variants": [{"__typename": "ProductVariant", "id": gid("ProductVariant", i.variant)}]}))
+                    .collect();
+                ex.connection(f, items).map_err(|m| error(&m, None))?
+            }
+            "shop" => ex.project(&f.selection_set, &json!({"__typename": "Shop", "name": s.name,
+                "ianaTimezone": s.timezone, "currencyCode": s.currency})).map_err(|m| error(&m, None))?,
+            "currentAppInstallation" => ex.project(&f.selection_set, &json!({"__typename": "AppInstallation",
+                "accessScopes": s.scopes.iter().map(|h| json!({"__typename": "AccessScope", "handle": h, "description": h})).collect::<Vec<_>>()}))
+                .map_err(|m| error(&m, None))?,
+            "node" => {
+                let id = ex.arg(f, "id").and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+                let obj = node(s, &id);
+                if obj.is_null() { Value::Null } else { ex.project(&f.selection_set, &obj).map_err(|m| error(&m, None))? }
+            }
+            "bulkOperationRunQuery" => {
+                let q = ex.arg(f, "query").and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+                let payload = start_bulk(s, &q);
+                ex.project(&f.selection_set, &payload).map_err(|m| error(&m, None))?
+            }
+            other => return Err(error(&format!("the fake does not serve {other}"), None)),
+        };
+        data.insert(key, value);
+    }
+    Ok((Value::Object(data), requested, ex.actual.min(requested)))
+}
+
+fn node(s: &mut ShopState, id: &str) -> Value {
+    let mut parts = id.trim_start_matches("gid://shopify/").splitn(2, '/');
+    let (kind, n) = (
+        parts.next().unwrap_or(""),
+        parts
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0),
+    );
+    match kind {
+        "Order" => s
+            .orders
+            .iter()
+            .find(|o| o.id == n)
+            .map(|o| order_json(s, &s.customers(), o))
+            .unwrap_or(Value::Null),
+        "Refund" => s
+            .orders
+            .iter()
+            .find(|o| o.refunds.iter().any(|r| r.id == n))
+            .map(|o| order_json(s, &s.customers(), o))
+            .and_then(|o| {
+                o["refunds"]
+                    .as_array()?
+                    .iter()
+                    .find(|r| r["id"] == id)
+                    .cloned()
+            })
+            .unwrap_or(Value::Null),
+        "BulkOperation" => poll_bulk(s, n),
+        _ => Value::Null,
+    }
+}
+
+const OTHER_OP: u64 = 777;
+
+fn start_bulk(s: &mut ShopState, query: &str) -> Value {
+    let user_error = |m: String| json!({"bulkOperation": null, "userErrors": [{"field": ["query"], "message": m}]});
+    if s.other_bulk_polls > 0 || s.ops.values().any(|o| o.polls_left > 0) {
+        let running = if s.other_bulk_polls > 0 {
+            OTHER_OP
+        } else {
+            *s.ops.iter().find(|(_, o)| o.polls_left > 0).unwrap().0
+        };
+        return user_error(format!(
+            "A bulk query operation for this app and shop is already in progress: {}.",
+            gid("BulkOperation", running)
+        ));
+    }
+    if let Err(e) = ExecutableDocument::parse_and_validate(schema(), query, "bulk.graphql") {
+        return user_error(format!("Invalid bulk query: {}", e.errors));
+    }
+    s.bulk_started += 1;
+    let id = 1000 + s.ops.len() as u64;
+    s.ops.insert(
+        id,
+        BulkOp {
+            query: query.into(),
+            polls_left: s.bulk_polls,
+            fail: s.bulk_fail,
+            jsonl: None,
+        },
+    );
+    json!({"bulkOperation": {"__typename": "BulkOperation", "id": gid("BulkOperation", id), "status": "CREATED"}, "userErrors": []})
+}
+
+fn poll_bulk(s: &mut ShopState, n: u64) -> Value {
+    let op_json = |status: &str, extra: Value| {
+        let mut v = json!({"__typename": "BulkOperation", "id": gid("BulkOperation", n), "status": status,
+            "errorCode": null, "objectCount": "0", "url": null});
+        if let Value::Object(m) = extra {
+            for (k, x) in m {
+                v[k] = x;
+            }
+        }
+        v
+    };
+    if n == OTHER_OP {
+        if s.other_bulk_polls > 0 {
+            s.other_bulk_polls -= 1;
+            return op_json("RUNNING", json!({}));
+        }
+        return op_json("COMPLETED", json!({}));
+    }
+    let Some(op) = s.ops.get(&n).cloned() else {
+        return Value::Null;
+    };
+    if op.polls_left > 0 {
+        s.ops.get_mut(&n).unwrap().polls_left -= 1;
+        return op_json("RUNNING", json!({}));
+    }
+    if op.fail {
+        return op_json("FAILED", json!({"errorCode": "INTERNAL_SERVER_ERROR"}));
+    }
+    if op.jsonl.is_none() {
+        let (jsonl, count) = export(s, &op.query);
+        let op = s.ops.get_mut(&n).unwrap();
+        op.jsonl = Some(jsonl);
+        let _ = count;
+    }
+    let count = s.ops[&n].jsonl.as_ref().map_or(0, |j| j.lines().count());
+    op_json(
+        "COMPLETED",
+        json!({"objectCount": count.to_string(), "url": format!("{}/bulk/{n}.jsonl", s.base)}),
+    )
+}
+
+/// Run a bulk query over the whole shop and flatten it to JSONL: each
+/// connection's nodes become lines of their own with `__parentId`, written
+/// after all the top-level objects (Shopify does not group them by default).
+fn export(s: &mut ShopState, query: &str) -> (String, usize) {
+    let doc = ExecutableDocument::parse_and_validate(schema(), query, "bulk.graphql")
+        .expect("validated at start");
+    let vars = Map::new();
+    let Ok((data, _, _)) = execute(s, &doc, &vars, true) else {
+        return (String::new(), 0);
+    };
+    let mut parents = Vec::new();
+    let mut children = Vec::new();
+    for (_, conn) in data.as_object().unwrap() {
+        for node in conn_nodes(conn) {
+            let mut node = node.clone();
+            flatten(&mut node, None, &mut children);
+            parents.push(node);
+        }
+    }
+    let n = parents.len() + children.len();
+    let mut out = String::new();
+    for v in parents.iter().chain(children.iter()) {
+        out.push_str(&v.to_string());
+        out.push('\n');
+    }
+    (out, n)
+}
+
+fn conn_nodes(conn: &Value) -> Vec<Value> {
+    if let Some(n) = conn.get("nodes").and_then(Value::as_array) {
+        return n.clone();
+    }
+    conn.get("edges")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("node").cloned())
+        .collect()
+}
+
+fn is_connection(v: &Value) -> bool {
+    v.get("edges").is_some_and(Value::is_array) || v.get("nodes").is_some_and(Value::is_array)
+}
+
+/// Take nested connections out of `obj` as child lines of the nearest object with an id.
+fn flatten(obj: &mut Value, parent: Option<&str>, children: &mut Vec<Value>) {
+    let own = obj.get("id").and_then(Value::as_str).map(String::from);
+    let holder = own.as_deref().or(parent).map(String::from);
+    let Some(map) = obj.as_object_mut() else {
+        return;
+    };
+    let keys: Vec<String> = map.keys().cloned().collect();
+    for k in keys {
+        let v = map.get_mut(&k).unwrap();
+        if is_connection(v) {
+            let nodes = conn_nodes(v);
+            map.remove(&k);
+            for mut child in nodes {
+                flatten(&mut child, holder.as_deref(), children);
+                if let Some(p) = &holder {
+                    child["__parentId"] = json!(p);
+                }
+                children.push(child);
+            }
+        } else if let Value::Array(list) = v {
+            for item in list.iter_mut() {
+                flatten(item, holder.as_deref(), children);
+            }
+        } else if v.is_object() {
+            flatten(v, holder.as_deref(), children);
+        }
+    }
+}
+
+async fn graphql(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = st.lock().unwrap();
+    s.requests += 1;
+    if s.base.is_empty() {
+        if let Some(h) = headers.get("host").and_then(|h| h.to_str().ok()) {
+            s.base = format!("http://{h}");
+        }
+    }
+    if s.fail_at.contains(&s.requests) {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"errors": "Internal Server Error"})),
+        )
+            .into_response();
+    }
+    let token = headers
+        .get("x-shopify-access-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if token != s.token {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})),
+        )
+            .into_response();
+    }
+    let query = body.get("query").and_then(Value::as_str).unwrap_or("");
+    let vars = body
+        .get("variables")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let doc = match ExecutableDocument::parse_and_validate(schema(), query, "query.graphql") {
+        Ok(d) => d,
+        Err(e) => {
+            s.operations.push("invalid".into());
+            return Json(json!({"errors": [{"message": e.errors.to_string()}]})).into_response();
+        }
+    };
+    let name = doc
+        .operations
+        .iter()
+        .next()
+        .and_then(|o| o.name.as_ref())
+        .map_or("anonymous".into(), |n| n.to_string());
+    s.operations.push(name);
+    let probe = Exec {
+        vars: &vars,
+        doc: &doc,
+        bulk: false,
+        actual: 0.0,
+    };
+    let requested = doc.operations.iter().next().map_or(0.0, |op| {
+        if op.operation_type == apollo_compiler::executable::OperationType::Mutation {
+            10.0
+        } else {
+            probe.cost(&op.selection_set)
+        }
+    });
+    s.max_requested_cost = s.max_requested_cost.max(requested);
+    let status = |s: &mut ShopState, actual: Option<f64>| {
+        let available = s.bucket_now();
+        json!({"requestedQueryCost": requested, "actualQueryCost": actual,
+            "throttleStatus": {"maximumAvailable": s.bucket_max, "currentlyAvailable": available, "restoreRate": s.restore_rate}})
+    };
+    if requested > 1000.0 {
+        let mut e = error(
+            &format!(
+                "Query cost is {requested}, which exceeds the single query max cost limit (1000)."
+            ),
+            Some("MAX_COST_EXCEEDED"),
+        );
+        e["extensions"] = json!({"cost": status(&mut s, None)});
+        return Json(e).into_response();
+    }
+    if s.throttling {
+        let available = s.bucket_now();
+        if requested > available {
+            s.throttled += 1;
+            s.throttled_in_a_row += 1;
+            s.max_throttled_in_a_row = s.max_throttled_in_a_row.max(s.throttled_in_a_row);
+            let mut e = error("Throttled", Some("THROTTLED"));
+            e["errors"][0]["extensions"]["documentation"] =
+                json!("https://shopify.dev/api/usage/rate-limits");
+            e["extensions"] = json!({"cost": status(&mut s, None)});
+            return Json(e).into_response();
+        }
+        s.available -= requested;
+    }
+    s.throttled_in_a_row = 0;
+    match execute(&mut s, &doc, &vars, false) {
+        Ok((data, _, actual)) => {
+            if s.throttling {
+                s.available = (s.available + requested - actual).min(s.bucket_max);
+            }
+            s.spent += actual;
+            let cost = status(&mut s, Some(actual));
+            Json(json!({"data": data, "extensions": {"cost": cost}})).into_response()
+        }
+        Err(mut e) => {
+            e["extensions"] = json!({"cost": status(&mut s, None)});
+            Json(e).into_response()
+        }
+    }
+}
+
+async fn bulk_file(State(st): State<Shared>, Path(file): Path<String>) -> Response {
+    let s = st.lock().unwrap();
+    let id: u64 = file.trim_end_matches(".jsonl").parse().unwrap_or(0);
+    match s.ops.get(&id).and_then(|o| o.jsonl.clone()) {
+        Some(body) => body.into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/admin/api/2026-10/graphql.json", post(graphql))
+        .route("/bulk/{file}", get(bulk_file))
+        .with_state(state)
+}
+
+/// Start the fake; its base URL and state.
+pub fn start(state: ShopState) -> (String, Shared) {
+    let shared = Arc::new(Mutex::new(state));
+    let base = super::serve::serve(router(shared.clone()));
+    shared.lock().unwrap().base = base.clone();
+    (base, shared)
+}

@@ -1,0 +1,519 @@
+//! The Shopify connector against a local fake of the GraphQL Admin API
+//! 2026-10 (tests/common/shopify_fake.rs) that validates every query against
+//! the real schema, charges query costs and throttles like Shopify: through
+//! the CLI, the real keychain and the SQLite file, over HTTP on 127.0.0.1.
+
+mod common;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use common::shopify_fake::{self, FakeItem, FakeLine, FakeOrder, FakeRefund, Shared, ShopState};
+use common::{cli, unique_secret};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+const ZONE: Tz = chrono_tz::Asia::Kolkata;
+
+/// A small deterministic generator, so every run builds the same shop.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+fn dec(cents: u64) -> Decimal {
+    Decimal::new(cents as i64, 2)
+}
+
+/// A shop of `n` orders over the `days` before `now`: refunds on later days,
+/// edits, cancellations (voided and paid-then-refunded), guests, test orders,
+/// orders with more line items than one page holds, refunds with more lines
+/// and shipping lines than one page holds, and variants with and without a cost.
+pub fn build_shop(n: u64, days: i64, now: DateTime<Utc>, token: &str) -> ShopState {
+    let mut s = ShopState::new(token, now);
+    let mut r = Lcg(7);
+    for v in 1..=300u64 {
+        s.items.push(FakeItem {
+            id: 50_000 + v,
+            variant: v,
+            cost: (v % 5 != 0).then(|| dec(500 + r.next(20_000))),
+            updated_at: now - Duration::days(400) + Duration::minutes(v as i64),
+        });
+    }
+    let first = now - Duration::days(days);
+    let span = Duration::days(days) - Duration::hours(3);
+    for i in 0..n {
+        let id = 1000 + i;
+        let processed = first + span * (i as i32) / (n as i32);
+        let many_lines = i % 97 == 5;
+        let line_count = if many_lines { 23 } else { 1 + r.next(4) };
+        let lines: Vec<FakeLine> = (0..line_count)
+            .map(|k| FakeLine {
+                id: id * 1000 + k,
+                variant: (k % 50 != 7 && i % 50 != 3).then(|| 1 + r.next(300)),
+                quantity: 1 + r.next(3) as i64,
+                price: dec(1_000 + r.next(500_000)),
+            })
+            .collect();
+        let gross: Decimal = lines
+            .iter()
+            .map(|l| l.price * Decimal::from(l.quantity))
+            .sum();
+        let discounts = if i % 5 == 0 {
+            (gross / Decimal::TEN).round_dp(2)
+        } else {
+            Decimal::ZERO
+        };
+        let shipping = if i % 3 == 0 { dec(4900) } else { Decimal::ZERO };
+        let tax = ((gross - discounts) * Decimal::new(18, 2)).round_dp(2);
+        let test = i % 89 == 11;
+        let voided = i % 53 == 17;
+        let cancelled_paid = i % 71 == 23;
+        let mut o = FakeOrder {
+            id,
+            created_at: processed - Duration::minutes(3),
+            processed_at: processed,
+            updated_at: processed + Duration::minutes(10),
+            cancelled_at: None,
+            test,
+            status: if voided { "VOIDED" } else { "PAID" },
+            discounts,
+            shipping,
+            tax,
+            customer: (i % 10 >= 3).then(|| 1 + r.next(2_500)),
+            lines,
+            refunds: vec![],
+        };
+        if voided {
+            o.cancelled_at = Some(processed + Duration::hours(1));
+        }
+        let counted = !test && !voided;
+        if counted && cancelled_paid {
+            let at = processed + Duration::hours(5);
+            o.cancelled_at = Some(at);
+            o.status = "REFUNDED";
+            o.refunds.push(FakeRefund {
+                id: id * 10,
+                created_at: at,
+                lines: o
+                    .lines
+                    .iter()
+                    .map(|l| (l.id, l.quantity, l.price * Decimal::from(l.quantity)))
+                    .collect(),
+                shipping: vec![shipping],
+            });
+        } else if counted && (i % 13 == 0 || many_lines) {
+            let at = processed
+                + Duration::days(1 + r.next(5) as i64)
+                + Duration::minutes(r.next(600) as i64);
+            if at < now - Duration::hours(3) {
+                let take = if many_lines { 7 } else { 1 };
+                o.status = "PARTIALLY_REFUNDED";
+                o.refunds.push(FakeRefund {
+                    id: id * 10,
+                    created_at: at,
+                    lines: o
+                        .lines
+                        .iter()
+                        .take(take)
+                        .map(|l| (l.id, 1, (l.price * Decimal::new(9, 1)).round_dp(2)))
+                        .collect(),
+                    shipping: if many_lines {
+                        vec![dec(100), dec(200), dec(300)]
+                    } else if i % 26 == 0 {
+                        vec![shipping]
+                    } else {
+                        vec![]
+                    },
+                });
+            }
+        }
+        if let Some(last) = o.refunds.iter().map(|r| r.created_at).max() {
+            o.updated_at = last + Duration::minutes(1);
+        }
+        s.orders.push(o);
+    }
+    // Some customers have orders from before the synced history.
+    for c in (1..=2_500u64).filter(|c| c % 11 == 0) {
+        s.older_orders.insert(c, 2);
+    }
+    // The newest update is the last order's, well apart from the others.
+    let newest = now - Duration::minutes(30);
+    for o in &mut s.orders {
+        if o.updated_at > now - Duration::hours(2) {
+            o.updated_at = now - Duration::hours(2) - Duration::seconds((o.id % 600) as i64);
+        }
+    }
+    s.orders.last_mut().unwrap().updated_at = newest;
+    s
+}
+
+/// The figures metrics.md defines, computed here from the fake's own orders
+/// (default COGS 40 %), for every local day.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct Day {
+    orders: i64,
+    gross_sales: Decimal,
+    discounts: Decimal,
+    shipping_charged: Decimal,
+    taxes: Decimal,
+    refunds: Decimal,
+    units: i64,
+    cogs: Decimal,
+    new_customers: i64,
+    returning_customers: i64,
+}
+
+fn expected(s: &ShopState) -> BTreeMap<NaiveDate, Day> {
+    let cost: HashMap<u64, Decimal> = s
+        .items
+        .iter()
+        .filter_map(|i| Some((i.variant, i.cost?)))
+        .collect();
+    let unit_cost = |l: &FakeLine| {
+        l.variant
+            .and_then(|v| cost.get(&v).copied())
+            .unwrap_or_else(|| l.price * Decimal::new(40, 2))
+    };
+    let day = |t: DateTime<Utc>| t.with_timezone(&ZONE).date_naive();
+    // Stored orders: all but the malformed ones.
+    let stored: Vec<&FakeOrder> = s
+        .orders
+        .iter()
+        .filter(|o| !s.malformed.contains(&o.id))
+        .collect();
+    let reported = s.customers();
+    let mut by_customer: HashMap<u64, Vec<&FakeOrder>> = HashMap::new();
+    for o in &stored {
+        if let Some(c) = o.customer {
+            by_customer.entry(c).or_default().push(o);
+        }
+    }
+    let firsts: HashMap<u64, u64> = by_customer
+        .iter()
+        .filter(|(c, list)| reported[c].0 == list.len() as u64)
+        .map(|(c, list)| (*c, list.iter().min_by_key(|o| o.processed_at).unwrap().id))
+        .collect();
+    let mut out: BTreeMap<NaiveDate, Day> = BTreeMap::new();
+    let mut new_seen = HashSet::new();
+    let mut returning_seen = HashSet::new();
+    for o in stored.iter().filter(|o| !o.test && o.status != "VOIDED") {
+        let d = day(o.processed_at);
+        let t = out.entry(d).or_default();
+        t.orders += 1;
+        t.discounts += o.discounts;
+        t.shipping_charged += o.shipping;
+        t.taxes += o.tax;
+        for l in &o.lines {
+            t.gross_sales += l.price * Decimal::from(l.quantity);
+            t.units += l.quantity;
+            t.cogs += unit_cost(l) * Decimal::from(l.quantity);
+        }
+        if let Some(c) = o.customer {
+            if firsts.get(&c) == Some(&o.id) {
+                new_seen.insert((d, c));
+            } else {
+                returning_seen.insert((d, c));
+            }
+        }
+        for r in &o.refunds {
+            let t = out.entry(day(r.created_at)).or_default();
+            t.refunds += r.shipping.iter().copied().sum::<Decimal>();
+            for (line, q, sub) in &r.lines {
+                t.refunds += *sub;
+                t.units -= q;
+                let l = o.lines.iter().find(|l| l.id == *line).unwrap();
+                t.cogs -= unit_cost(l) * Decimal::from(*q);
+            }
+        }
+    }
+    for (d, _) in &new_seen {
+        out.entry(*d).or_default().new_customers += 1;
+    }
+    for (d, c) in &returning_seen {
+        if !new_seen.contains(&(*d, *c)) {
+            out.entry(*d).or_default().returning_customers += 1;
+        }
+    }
+    out
+}
+
+fn num(v: &Value) -> Decimal {
+    v.to_string()
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {v}"))
+}
+
+fn metrics(dir: &Path, from: NaiveDate, to: NaiveDate) -> BTreeMap<NaiveDate, Value> {
+    let out = cli(dir)
+        .args([
+            "metrics",
+            "--workspace",
+            "Shop",
+            "--from",
+            &from.to_string(),
+            "--to",
+            &to.to_string(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.into_iter()
+        .map(|r| (r["date"].as_str().unwrap().parse().unwrap(), r))
+        .collect()
+}
+
+fn assert_metrics_match(dir: &Path, shop: &Shared) {
+    let want = expected(&shop.lock().unwrap());
+    let (from, to) = (*want.keys().next().unwrap(), *want.keys().last().unwrap());
+    let got = metrics(dir, from, to);
+    for (d, e) in &want {
+        let g = &got[d];
+        let revenue = e.gross_sales - e.discounts + e.shipping_charged - e.refunds;
+        let checks: [(&str, Decimal, Decimal); 9] = [
+            (
+                "gross_sales",
+                num(&g["gross_sales"]),
+                e.gross_sales.round_dp(2),
+            ),
+            ("discounts", num(&g["discounts"]), e.discounts.round_dp(2)),
+            (
+                "shipping_charged",
+                num(&g["shipping_charged"]),
+                e.shipping_charged.round_dp(2),
+            ),
+            ("taxes", num(&g["taxes"]), e.taxes.round_dp(2)),
+            ("refunds", num(&g["refunds"]), e.refunds.round_dp(2)),
+            ("revenue", num(&g["revenue"]), revenue.round_dp(2)),
+            ("cogs", num(&g["cogs"]), e.cogs.round_dp(2)),
+            ("units", num(&g["units"]), e.units.into()),
+            ("orders", num(&g["orders"]), e.orders.into()),
+        ];
+        for (key, got, want) in checks {
+            assert_eq!(got, want, "{d} {key}");
+        }
+        assert_eq!(
+            g["new_customers"].as_i64(),
+            Some(e.new_customers),
+            "{d} new_customers"
+        );
+        assert_eq!(
+            g["returning_customers"].as_i64(),
+            Some(e.returning_customers),
+            "{d} returning_customers"
+        );
+    }
+}
+
+/// A workspace without a zone or currency of its own, and a Shopify connection to the fake.
+fn connect(dir: &Path, base: &str, token: &str, history: &str) {
+    cli(dir)
+        .args(["workspace", "add", "Shop", "--default-cogs-percent", "40"])
+        .assert()
+        .success();
+    cli(dir)
+        .args([
+            "connect",
+            "shopify",
+            "--workspace",
+            "Shop",
+            "--shop",
+            "test-shop.myshopify.com",
+            "--history-days",
+            history,
+            "--base-url",
+            base,
+        ])
+        .write_stdin(format!(r#"{{"access_token":"{token}"}}"#))
+        .assert()
+        .success();
+}
+
+fn sync(dir: &Path) -> (bool, String) {
+    let out = cli(dir).arg("sync").output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+fn store(dir: &Path) -> pulseboard::store::Store {
+    pulseboard::store::Store::open(&dir.join("pulseboard.sqlite3")).unwrap()
+}
+
+fn counts(dir: &Path) -> pulseboard::store::RecordCounts {
+    let s = store(dir);
+    let c = s.connections(None).unwrap();
+    s.record_counts(c[0].id).unwrap()
+}
+
+fn last_run(dir: &Path) -> pulseboard::domain::run::Run {
+    store(dir).runs(None, 1).unwrap().remove(0)
+}
+
+#[test]
+fn ten_thousand_orders_sync_exactly_then_only_37_changed_orders_are_fetched_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = unique_secret("shpat_");
+    let now = Utc::now();
+    let mut shop = build_shop(10_000, 25, now, &token);
+    let malformed = 1000 + 4321;
+    shop.malformed.insert(malformed);
+    // A 500 in the middle of the page run: retried, nothing lost.
+    shop.fail_at = vec![300];
+    let (base, shop) = shopify_fake::start(shop);
+    connect(dir.path(), &base, &token, "30");
+
+    let (ok, text) = sync(dir.path());
+    assert!(ok, "{text}");
+    {
+        let s = shop.lock().unwrap();
+        let lines: usize = s
+            .orders
+            .iter()
+            .filter(|o| o.id != malformed)
+            .map(|o| o.lines.len())
+            .sum();
+        let refunds: usize = s
+            .orders
+            .iter()
+            .filter(|o| o.id != malformed)
+            .map(|o| o.refunds.len())
+            .sum();
+        let c = counts(dir.path());
+        assert_eq!(c.orders, 9_999, "every order but the malformed one");
+        assert_eq!(c.order_lines as usize, lines);
+        assert_eq!(c.refunds as usize, refunds);
+        assert_eq!(c.variant_costs, 300);
+        assert_eq!(s.bulk_started, 0, "30 days are read page by page");
+        assert!(s.max_requested_cost <= 1000.0, "{}", s.max_requested_cost);
+        assert!(
+            s.operations.iter().any(|o| o == "Rest"),
+            "long nested lists are followed"
+        );
+    }
+    let run = last_run(dir.path());
+    let orders = run.streams.iter().find(|s| s.stream == "orders").unwrap();
+    assert_eq!(orders.skipped, 1, "{run:?}");
+    assert_eq!(
+        orders.examples[0].id.as_deref(),
+        Some(format!("gid://shopify/Order/{malformed}").as_str())
+    );
+    assert!(
+        orders.examples[0].reason.contains("totalTaxSet"),
+        "{:?}",
+        orders.examples
+    );
+    // The workspace took the shop's zone and currency.
+    let ws = store(dir.path()).workspace_by_name("Shop").unwrap();
+    assert_eq!(
+        (ws.timezone.as_str(), ws.currency.as_str()),
+        ("Asia/Kolkata", "INR")
+    );
+    assert_metrics_match(dir.path(), &shop);
+
+    // An unchanged shop costs one request per stream.
+    shop.lock().unwrap().clear_log();
+    let (ok, text) = sync(dir.path());
+    assert!(ok, "{text}");
+    assert_eq!(
+        shop.lock().unwrap().operations,
+        ["Costs", "Orders", "Customers"]
+    );
+
+    // 37 orders change: refunds, edits, cancellations (one of them the newest).
+    let before = metrics(
+        dir.path(),
+        (now - Duration::days(26)).date_naive(),
+        now.with_timezone(&ZONE).date_naive(),
+    );
+    let mut touched: HashSet<NaiveDate> = HashSet::new();
+    let changed: Vec<u64> = {
+        let mut s = shop.lock().unwrap();
+        s.clear_log();
+        let eligible = |o: &FakeOrder| {
+            o.lines.len() <= 10
+                && !o.test
+                && o.status != "VOIDED"
+                && o.refunds.is_empty()
+                && o.id != malformed
+        };
+        let candidates: Vec<usize> = (0..9_999).filter(|&i| eligible(&s.orders[i])).collect();
+        let picks: Vec<usize> = (0..36)
+            .map(|k| candidates[40 + k * 230])
+            .chain([9_999])
+            .collect();
+        let mut ids = vec![];
+        for (k, &i) in picks.iter().enumerate() {
+            let o = &mut s.orders[i];
+            assert!(eligible(o));
+            let at = now - Duration::minutes(20) + Duration::seconds(k as i64);
+            match k % 3 {
+                0 => o.refunds.push(FakeRefund {
+                    id: o.id * 10 + 1,
+                    created_at: at,
+                    lines: vec![(o.lines[0].id, 1, o.lines[0].price)],
+                    shipping: vec![],
+                }),
+                1 => o.lines[0].quantity += 2,
+                _ => {
+                    o.status = "VOIDED";
+                    o.cancelled_at = Some(at);
+                }
+            }
+            o.updated_at = at;
+            ids.push(o.id);
+            // A refund moves the day it is made; an edit or a cancellation the order's own day.
+            touched.insert(
+                if k % 3 == 0 { at } else { o.processed_at }
+                    .with_timezone(&ZONE)
+                    .date_naive(),
+            );
+        }
+        ids
+    };
+    let (ok, text) = sync(dir.path());
+    assert!(ok, "{text}");
+    {
+        let s = shop.lock().unwrap();
+        let mut served = s.served_orders.clone();
+        served.sort();
+        let mut want = changed.clone();
+        want.sort();
+        assert_eq!(served, want, "only the changed orders are fetched");
+        assert_eq!(
+            s.operations,
+            ["Costs", "Orders", "Orders", "Orders", "Orders", "Customers"],
+            "37 orders in pages of 12"
+        );
+    }
+    assert_metrics_match(dir.path(), &shop);
+    let after = metrics(
+        dir.path(),
+        (now - Duration::days(26)).date_naive(),
+        now.with_timezone(&ZONE).date_naive(),
+    );
+    for d in &touched {
+        assert_ne!(
+            before[d]["revenue"].to_string() + &before[d]["units"].to_string(),
+            after[d]["revenue"].to_string() + &after[d]["units"].to_string(),
+            "{d} changed"
+        );
+    }
+}

@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 
 fn order(n: usize) -> Order {
     Order {
+        name: None,
+        legacy_id: None,
         id: format!("o{n}"),
         processed_at: Some(Utc.with_ymd_and_hms(2026, 5, 1, 10, 0, 0).unwrap()),
         created_at: Utc.with_ymd_and_hms(2026, 5, 1, 10, 0, 0).unwrap(),

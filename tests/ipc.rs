@@ -331,6 +331,8 @@ fn dashboard_tiles_compare_with_the_period_before() {
         json!({"workspaceId": ws, "provider": "demo", "input": {}}),
     );
     let order = |id: &str, at: &str, price: i64| Order {
+        name: None,
+        legacy_id: None,
         id: id.into(),
         processed_at: Some(at.parse().unwrap()),
         created_at: at.parse().unwrap(),

@@ -24,6 +24,8 @@ fn t(s: &str) -> DateTime<Utc> {
 
 fn order(id: &str, at: &str, customer: Option<(&str, u64)>, lines: Vec<OrderLine>) -> Order {
     Order {
+        name: None,
+        legacy_id: None,
         id: id.into(),
         processed_at: Some(t(at)),
         created_at: t(at),
@@ -122,6 +124,9 @@ fn worked_example() -> tempfile::TempDir {
         purchase_value: Decimal::ZERO,
     };
     let ship = |id: &str, status, freight: &str| Shipment {
+        awb: None,
+        courier: None,
+        order_ref: None,
         id: id.into(),
         created_at: t("2026-03-10T06:00:00Z"),
         status,

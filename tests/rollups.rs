@@ -117,6 +117,8 @@ fn assert_same(s: &Setup) {
 
 fn order(id: &str, at: chrono::DateTime<Utc>, refund_at: Option<chrono::DateTime<Utc>>) -> Order {
     Order {
+        name: None,
+        legacy_id: None,
         id: id.into(),
         processed_at: Some(at),
         created_at: at,

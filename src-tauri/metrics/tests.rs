@@ -20,6 +20,8 @@ fn day(s: &str) -> NaiveDate {
 
 fn order(id: &str, at: &str, customer: Option<(&str, u64)>, lines: Vec<OrderLine>) -> Order {
     Order {
+        name: None,
+        legacy_id: None,
         id: id.into(),
         processed_at: Some(t(at)),
         created_at: t(at),
@@ -60,6 +62,9 @@ fn ad(platform: AdPlatform, date: &str, spend: &str, impressions: i64, clicks: i
 
 fn shipment(id: &str, at: &str, status: ShipmentStatus, freight: &str) -> Shipment {
     Shipment {
+        awb: None,
+        courier: None,
+        order_ref: None,
         id: id.into(),
         created_at: t(at),
         status,

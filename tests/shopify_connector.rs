@@ -517,3 +517,106 @@ fn ten_thousand_orders_sync_exactly_then_only_37_changed_orders_are_fetched_agai
         );
     }
 }
+
+fn connection_status(dir: &Path) -> (String, Option<String>) {
+    let c = store(dir).connections(None).unwrap().remove(0);
+    (c.status.as_str().to_string(), c.last_error)
+}
+
+#[test]
+fn a_sync_against_a_nearly_empty_bucket_waits_instead_of_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = unique_secret("shpat_");
+    let mut shop = build_shop(40, 20, Utc::now(), &token);
+    // Standard limits, 50 of 2,000 points left; another app empties the
+    // bucket again before the fourth request, unknown to us.
+    shop.throttle_standard(50.0);
+    shop.drain_at = vec![4];
+    let (base, shop) = shopify_fake::start(shop);
+    connect(dir.path(), &base, &token, "30");
+    let started = std::time::Instant::now();
+    let (ok, text) = sync(dir.path());
+    assert!(ok, "{text}");
+    let s = shop.lock().unwrap();
+    assert_eq!(counts(dir.path()).orders, 40);
+    assert_eq!(s.throttled, 1, "only the drained bucket surprised us; the replies' throttleStatus paced the rest");
+    assert_eq!(s.max_throttled_in_a_row, 1, "never two THROTTLED replies in a row");
+    // The orders query asks 974 points of a bucket holding about 50: it waited.
+    assert!(started.elapsed() >= std::time::Duration::from_secs(8), "{:?}", started.elapsed());
+}
+
+#[test]
+fn a_long_backfill_goes_through_a_bulk_operation_which_may_fail_or_wait_for_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = unique_secret("shpat_");
+    let shop = build_shop(600, 200, Utc::now(), &token);
+    let (base, shop) = shopify_fake::start(shop);
+    connect(dir.path(), &base, &token, "all");
+
+    // The export fails: the stream says so, nothing half-stored.
+    shop.lock().unwrap().bulk_fail = true;
+    let (ok, text) = sync(dir.path());
+    assert!(!ok, "{text}");
+    assert!(text.contains("FAILED"), "{text}");
+    assert_eq!(counts(dir.path()).orders, 0);
+
+    // Another app's bulk query is running: wait for it, then export.
+    {
+        let mut s = shop.lock().unwrap();
+        s.bulk_fail = false;
+        s.other_bulk_polls = 2;
+        s.clear_log();
+    }
+    let (ok, text) = sync(dir.path());
+    assert!(ok, "{text}");
+    let s = shop.lock().unwrap();
+    assert_eq!(s.other_bulk_polls, 0, "it waited for the other operation to end");
+    assert!(s.served_orders.is_empty(), "no order was read page by page");
+    let lines: usize = s.orders.iter().map(|o| o.lines.len()).sum();
+    let refund_count: usize = s.orders.iter().map(|o| o.refunds.len()).sum();
+    let c = counts(dir.path());
+    assert_eq!((c.orders, c.order_lines as usize, c.refunds as usize), (600, lines, refund_count));
+    let requests = s.requests;
+    drop(s);
+    assert!(requests < 20, "{requests} requests for 600 orders");
+    assert_metrics_match(dir.path(), &shop);
+}
+
+#[test]
+fn a_revoked_token_or_a_missing_scope_needs_attention_and_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = unique_secret("shpat_");
+    let mut shop = build_shop(30, 10, Utc::now(), &token);
+    shop.scopes.retain(|s| s != "read_customers" && s != "read_all_orders");
+    let (base, shop) = shopify_fake::start(shop);
+    connect(dir.path(), &base, &token, "30");
+
+    let out = cli(dir.path()).args(["connection", "test", "1"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("'Test Shop' (INR, Asia/Kolkata)"), "{text}");
+    assert!(text.contains("read_all_orders") && text.contains("60 days"), "{text}");
+    assert!(text.contains("read_customers"), "{text}");
+
+    let (ok, text) = sync(dir.path());
+    assert!(!ok, "{text}");
+    let (status, error) = connection_status(dir.path());
+    assert_eq!(status, "needs_attention");
+    assert!(error.as_deref().unwrap_or("").contains("`read_customers`"), "{error:?}");
+    assert_eq!(counts(dir.path()).orders, 30, "orders and costs came before the refused stream");
+
+    // The token is revoked; a new one is pasted.
+    shop.lock().unwrap().scopes.push("read_customers".into());
+    let new_token = unique_secret("shpat_");
+    shop.lock().unwrap().token = new_token.clone();
+    cli(dir.path()).args(["connection", "edit", "1", "--secrets"]).write_stdin(format!(r#"{{"access_token":"{token}"}}"#)).assert().success();
+    let (ok, text) = sync(dir.path());
+    assert!(!ok, "{text}");
+    let (status, error) = connection_status(dir.path());
+    assert_eq!(status, "needs_attention");
+    assert!(error.as_deref().unwrap_or("").contains("revoked or wrong"), "{error:?}");
+    assert!(!error.unwrap().contains(&token), "no token in the message");
+    cli(dir.path()).args(["connection", "edit", "1", "--secrets"]).write_stdin(format!(r#"{{"access_token":"{new_token}"}}"#)).assert().success();
+    let (ok, text) = sync(dir.path());
+    assert!(ok, "{text}");
+}

@@ -118,6 +118,8 @@ pub struct ShopState {
     // failures
     /// 1-based request numbers answered with HTTP 500.
     pub fail_at: Vec<usize>,
+    /// 1-based request numbers before which another app empties the bucket.
+    pub drain_at: Vec<usize>,
     /// Bulk operations end as FAILED.
     pub bulk_fail: bool,
     /// Polls a bulk operation stays RUNNING.
@@ -169,6 +171,7 @@ impl ShopState {
             available: 2000.0,
             bucket_at: Instant::now(),
             fail_at: vec![],
+            drain_at: vec![],
             bulk_fail: false,
             bulk_polls: 2,
             other_bulk_polls: 0,
@@ -925,6 +928,10 @@ async fn graphql(
         return Json(e).into_response();
     }
     if s.throttling {
+        if s.drain_at.contains(&s.requests) {
+            s.bucket_now();
+            s.available = 0.0;
+        }
         let available = s.bucket_now();
         if requested > available {
             s.throttled += 1;

@@ -539,10 +539,20 @@ fn a_sync_against_a_nearly_empty_bucket_waits_instead_of_failing() {
     assert!(ok, "{text}");
     let s = shop.lock().unwrap();
     assert_eq!(counts(dir.path()).orders, 40);
-    assert_eq!(s.throttled, 1, "only the drained bucket surprised us; the replies' throttleStatus paced the rest");
-    assert_eq!(s.max_throttled_in_a_row, 1, "never two THROTTLED replies in a row");
+    assert_eq!(
+        s.throttled, 1,
+        "only the drained bucket surprised us; the replies' throttleStatus paced the rest"
+    );
+    assert_eq!(
+        s.max_throttled_in_a_row, 1,
+        "never two THROTTLED replies in a row"
+    );
     // The orders query asks 974 points of a bucket holding about 50: it waited.
-    assert!(started.elapsed() >= std::time::Duration::from_secs(8), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -570,12 +580,18 @@ fn a_long_backfill_goes_through_a_bulk_operation_which_may_fail_or_wait_for_anot
     let (ok, text) = sync(dir.path());
     assert!(ok, "{text}");
     let s = shop.lock().unwrap();
-    assert_eq!(s.other_bulk_polls, 0, "it waited for the other operation to end");
+    assert_eq!(
+        s.other_bulk_polls, 0,
+        "it waited for the other operation to end"
+    );
     assert!(s.served_orders.is_empty(), "no order was read page by page");
     let lines: usize = s.orders.iter().map(|o| o.lines.len()).sum();
     let refund_count: usize = s.orders.iter().map(|o| o.refunds.len()).sum();
     let c = counts(dir.path());
-    assert_eq!((c.orders, c.order_lines as usize, c.refunds as usize), (600, lines, refund_count));
+    assert_eq!(
+        (c.orders, c.order_lines as usize, c.refunds as usize),
+        (600, lines, refund_count)
+    );
     let requests = s.requests;
     drop(s);
     assert!(requests < 20, "{requests} requests for 600 orders");
@@ -587,36 +603,61 @@ fn a_revoked_token_or_a_missing_scope_needs_attention_and_says_which() {
     let dir = tempfile::tempdir().unwrap();
     let token = unique_secret("shpat_");
     let mut shop = build_shop(30, 10, Utc::now(), &token);
-    shop.scopes.retain(|s| s != "read_customers" && s != "read_all_orders");
+    shop.scopes
+        .retain(|s| s != "read_customers" && s != "read_all_orders");
     let (base, shop) = shopify_fake::start(shop);
     connect(dir.path(), &base, &token, "30");
 
-    let out = cli(dir.path()).args(["connection", "test", "1"]).output().unwrap();
+    let out = cli(dir.path())
+        .args(["connection", "test", "1"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{text}");
     assert!(text.contains("'Test Shop' (INR, Asia/Kolkata)"), "{text}");
-    assert!(text.contains("read_all_orders") && text.contains("60 days"), "{text}");
+    assert!(
+        text.contains("read_all_orders") && text.contains("60 days"),
+        "{text}"
+    );
     assert!(text.contains("read_customers"), "{text}");
 
     let (ok, text) = sync(dir.path());
     assert!(!ok, "{text}");
     let (status, error) = connection_status(dir.path());
     assert_eq!(status, "needs_attention");
-    assert!(error.as_deref().unwrap_or("").contains("`read_customers`"), "{error:?}");
-    assert_eq!(counts(dir.path()).orders, 30, "orders and costs came before the refused stream");
+    assert!(
+        error.as_deref().unwrap_or("").contains("`read_customers`"),
+        "{error:?}"
+    );
+    assert_eq!(
+        counts(dir.path()).orders,
+        30,
+        "orders and costs came before the refused stream"
+    );
 
     // The token is revoked; a new one is pasted.
     shop.lock().unwrap().scopes.push("read_customers".into());
     let new_token = unique_secret("shpat_");
     shop.lock().unwrap().token = new_token.clone();
-    cli(dir.path()).args(["connection", "edit", "1", "--secrets"]).write_stdin(format!(r#"{{"access_token":"{token}"}}"#)).assert().success();
+    cli(dir.path())
+        .args(["connection", "edit", "1", "--secrets"])
+        .write_stdin(format!(r#"{{"access_token":"{token}"}}"#))
+        .assert()
+        .success();
     let (ok, text) = sync(dir.path());
     assert!(!ok, "{text}");
     let (status, error) = connection_status(dir.path());
     assert_eq!(status, "needs_attention");
-    assert!(error.as_deref().unwrap_or("").contains("revoked or wrong"), "{error:?}");
+    assert!(
+        error.as_deref().unwrap_or("").contains("revoked or wrong"),
+        "{error:?}"
+    );
     assert!(!error.unwrap().contains(&token), "no token in the message");
-    cli(dir.path()).args(["connection", "edit", "1", "--secrets"]).write_stdin(format!(r#"{{"access_token":"{new_token}"}}"#)).assert().success();
+    cli(dir.path())
+        .args(["connection", "edit", "1", "--secrets"])
+        .write_stdin(format!(r#"{{"access_token":"{new_token}"}}"#))
+        .assert()
+        .success();
     let (ok, text) = sync(dir.path());
     assert!(ok, "{text}");
 }

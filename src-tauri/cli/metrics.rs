@@ -166,3 +166,56 @@ fn write_whole(path: &Path, bytes: &[u8]) -> CliResult {
     crate::export::write_whole(path, bytes)
         .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", path.display())))
 }
+
+#[derive(Debug, Args)]
+pub struct ShipmentsArgs {
+    /// The workspace.
+    #[arg(long, value_name = "W")]
+    workspace: String,
+    /// How many, newest first.
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn shipments(core: &Core, args: ShipmentsArgs) -> CliResult {
+    let ws = core.workspace_by_name(&args.workspace)?;
+    let rows = core.shipments(ws.id, args.limit)?;
+    if args.json {
+        return print_json(&rows);
+    }
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.clone(),
+                r.created_at.clone(),
+                r.status.clone(),
+                r.freight.clone(),
+                dash(&r.awb),
+                dash(&r.courier),
+                dash(&r.order_ref),
+                dash(&r.order),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table::render(
+            &[
+                "shipment",
+                "created",
+                "status",
+                "freight",
+                "awb",
+                "courier",
+                "channel order",
+                "shopify order"
+            ],
+            &cells
+        )
+    );
+    Ok(())
+}

@@ -52,6 +52,8 @@ enum Command {
     Metrics(metrics::MetricsArgs),
     /// Write the daily (weekly, monthly) figures of a range to a CSV file.
     Export(metrics::ExportArgs),
+    /// List a workspace's newest shipments and the Shopify orders they belong to.
+    Shipments(metrics::ShipmentsArgs),
 }
 
 /// Why a command failed, and so which exit code it ends with.
@@ -140,6 +142,7 @@ fn dispatch(command: Command) -> CliResult {
         Command::Demo => sync::demo(&mut core),
         Command::Metrics(args) => metrics::metrics(&core, args),
         Command::Export(args) => metrics::export(&core, args),
+        Command::Shipments(args) => metrics::shipments(&core, args),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod google;
 pub mod http;
 pub mod meta;
+pub mod shiprocket;
 pub mod shopify;
 pub mod window;
 

@@ -122,6 +122,15 @@ impl Core {
         Ok(ws)
     }
 
+    /// The workspace's newest shipments, linked to their Shopify orders.
+    pub fn shipments(
+        &self,
+        workspace: WorkspaceId,
+        limit: u32,
+    ) -> Result<Vec<crate::store::ShipmentRow>> {
+        Ok(self.store.shipments(workspace, limit)?)
+    }
+
     pub fn workspace_by_name(&self, name: &str) -> Result<Workspace> {
         Ok(self.store.workspace_by_name(name)?)
     }

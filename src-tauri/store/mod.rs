@@ -10,7 +10,7 @@ mod runs;
 mod workspaces;
 
 pub use connections::{ConnectionEdit, NewConnection};
-pub use records::{LoadedRecords, RecordCounts};
+pub use records::{LoadedRecords, RecordCounts, ShipmentRow};
 pub use rollups::PendingRollups;
 pub use runs::RunEnd;
 pub use workspaces::NewWorkspace;

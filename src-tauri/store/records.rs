@@ -68,6 +68,57 @@ impl Store {
     }
 }
 
+/// A shipment as the UI and CLI list it, with the Shopify order it is linked to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ShipmentRow {
+    pub id: String,
+    pub created_at: String,
+    pub status: String,
+    pub freight: String,
+    pub awb: Option<String>,
+    pub courier: Option<String>,
+    /// The channel's order reference as Shiprocket sent it.
+    pub order_ref: Option<String>,
+    /// The Shopify order (its name) of the same workspace that reference
+    /// names, by order name ("#1001" or "1001") or numeric id.
+    pub order: Option<String>,
+}
+
+impl Store {
+    /// The workspace's newest shipments first, each linked to its Shopify order when one matches.
+    pub fn shipments(
+        &self,
+        workspace: crate::domain::WorkspaceId,
+        limit: u32,
+    ) -> Result<Vec<ShipmentRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.source_id, s.created_at, s.status, s.freight, s.awb, s.courier, s.order_ref,
+                    (SELECT o.name FROM orders o JOIN connections oc ON oc.id = o.connection_id
+                      WHERE oc.workspace_id = c.workspace_id AND s.order_ref IS NOT NULL
+                        AND (o.name = s.order_ref OR o.name = '#' || s.order_ref OR o.legacy_id = s.order_ref)
+                      LIMIT 1)
+             FROM shipments s JOIN connections c ON c.id = s.connection_id
+             WHERE c.workspace_id = ?1
+             ORDER BY s.created_at DESC, s.source_id LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![workspace.0, limit], |r| {
+                Ok(ShipmentRow {
+                    id: r.get(0)?,
+                    created_at: r.get(1)?,
+                    status: r.get(2)?,
+                    freight: r.get(3)?,
+                    awb: r.get(4)?,
+                    courier: r.get(5)?,
+                    order_ref: r.get(6)?,
+                    order: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RecordCounts {
     pub orders: u64,

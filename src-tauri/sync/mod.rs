@@ -11,6 +11,7 @@ pub use engine::{
 use crate::connectors::demo::{DemoConfig, DemoSource};
 use crate::connectors::google::{self, GoogleConfig, GoogleSource};
 use crate::connectors::meta::{self, MetaConfig, MetaSource};
+use crate::connectors::shiprocket::{self, ShiprocketConfig, ShiprocketSource};
 use crate::connectors::shopify::{self, ShopifyConfig, ShopifySource};
 use crate::connectors::FetchError;
 use crate::domain::provider::SecretFields;
@@ -27,6 +28,7 @@ pub enum AnySource {
     Meta(MetaSource),
     Google(GoogleSource),
     Shopify(ShopifySource),
+    Shiprocket(ShiprocketSource),
 }
 
 impl Source for AnySource {
@@ -36,6 +38,7 @@ impl Source for AnySource {
             Self::Meta(_) => vec![meta::STREAM.to_string()],
             Self::Google(_) => vec![google::STREAM.to_string()],
             Self::Shopify(_) => shopify::STREAMS.iter().map(|s| s.to_string()).collect(),
+            Self::Shiprocket(_) => vec![shiprocket::STREAM.to_string()],
         }
     }
 
@@ -45,6 +48,7 @@ impl Source for AnySource {
             Self::Meta(s) => s.start(stored),
             Self::Google(s) => s.start(stored),
             Self::Shopify(s) => s.start(stream, stored),
+            Self::Shiprocket(s) => s.start(stored),
         }
     }
 
@@ -54,6 +58,7 @@ impl Source for AnySource {
             Self::Meta(s) => s.fetch_page(cursor).await,
             Self::Google(s) => s.fetch_page(cursor).await,
             Self::Shopify(s) => s.fetch(stream, cursor).await,
+            Self::Shiprocket(s) => s.fetch_page(cursor).await,
         }
     }
 
@@ -63,6 +68,7 @@ impl Source for AnySource {
             Self::Meta(s) => s.requests(),
             Self::Google(s) => s.requests(),
             Self::Shopify(s) => s.requests(),
+            Self::Shiprocket(s) => s.requests(),
         }
     }
 }
@@ -70,6 +76,13 @@ impl Source for AnySource {
 /// Days of orders a first Shopify sync reads, unless the connection says
 /// otherwise (a number of days, or "all").
 pub const SHOPIFY_HISTORY_DAYS: u64 = 365;
+
+/// Days of shipments a first Shiprocket sync reads.
+pub const SHIPROCKET_HISTORY_DAYS: u64 = 365;
+/// Where a Shiprocket connection's login token and its end are kept, beside
+/// the password in the connection's keychain entry.
+pub const SESSION_TOKEN: &str = "session_token";
+pub const SESSION_ENDS: &str = "session_expires_at";
 
 /// Days of history the ad connectors read on their first sync.
 pub const ADS_HISTORY_DAYS: u64 = 365;
@@ -192,6 +205,39 @@ pub fn source_with(
                 };
             Ok(AnySource::Shopify(ShopifySource::new(cfg).map_err(failed)?))
         }
+        Provider::Shiprocket => {
+            let india_today = chrono::Utc::now()
+                .with_timezone(&chrono_tz::Asia::Kolkata)
+                .date_naive();
+            let mut cfg = ShiprocketConfig::new(
+                setting(connection, "email").ok_or("the connection has no e-mail")?,
+                &secret("password")?,
+                india_today,
+            );
+            cfg.earliest = india_today - chrono::Days::new(SHIPROCKET_HISTORY_DAYS);
+            cfg.lookback_days = lookback(connection, 45);
+            cfg.token = secrets
+                .and_then(|s| {
+                    Some((
+                        s.0.get(SESSION_TOKEN)?.clone(),
+                        s.0.get(SESSION_ENDS)?.clone(),
+                    ))
+                })
+                .and_then(|(t, ends)| {
+                    Some((
+                        t,
+                        chrono::DateTime::parse_from_rfc3339(&ends)
+                            .ok()?
+                            .with_timezone(&chrono::Utc),
+                    ))
+                });
+            if let Some(base) = &connection.base_url {
+                cfg.base = base.clone();
+            }
+            Ok(AnySource::Shiprocket(
+                ShiprocketSource::new(cfg).map_err(failed)?,
+            ))
+        }
         other => Err(format!(
             "syncing {} is not part of this version yet; its connector comes in a later release",
             other.spec().label
@@ -209,6 +255,7 @@ pub async fn test_connection(
         AnySource::Meta(s) => s.account().await.map_err(|e| e.to_string()),
         AnySource::Google(s) => s.account().await.map_err(|e| e.to_string()),
         AnySource::Shopify(s) => s.account().await.map_err(|e| e.to_string()),
+        AnySource::Shiprocket(s) => s.account().await.map_err(|e| e.to_string()),
         AnySource::Demo(_) => Err("the demo has no account to test; it always works".into()),
     }
 }
@@ -268,6 +315,30 @@ async fn check_shop(store: &mut Store, connection: &Connection, source: &AnySour
     }
 }
 
+/// A Shiprocket run that logged in keeps its new token (and when it ends) in
+/// the connection's keychain entry, so the next run need not log in.
+fn keep_session(
+    source: &AnySource,
+    fields: Option<SecretFields>,
+    secrets: &dyn SecretStore,
+    key: &SecretKey,
+) {
+    let (AnySource::Shiprocket(s), Some(mut fields)) = (source, fields) else {
+        return;
+    };
+    let Some((token, ends)) = s.renewed_token() else {
+        return;
+    };
+    fields.0.insert(SESSION_TOKEN.into(), token);
+    fields.0.insert(
+        SESSION_ENDS.into(),
+        ends.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    if let Err(e) = secrets.put(key, &fields) {
+        tracing::warn!(error = %e, "keeping Shiprocket's token in the keychain failed");
+    }
+}
+
 use crate::domain::run::{Progress, Run, Trigger};
 use crate::domain::ConnectionId;
 use crate::secrets::{SecretKey, SecretStore};
@@ -298,14 +369,26 @@ pub async fn sync_each(
             Ok(None)
         };
         let facts = store.account_facts(id).ok().flatten();
-        let source = fields.and_then(|f| source_with(&connection, f.as_ref(), facts.as_ref()));
+        let fields = fields.map(|f| f.map(|f| (f.clone(), f)));
+        let kept = fields
+            .as_ref()
+            .ok()
+            .and_then(|f| f.as_ref().map(|(k, _)| k.clone()));
+        let source = fields
+            .and_then(|f| source_with(&connection, f.as_ref().map(|(_, f)| f), facts.as_ref()));
         let outcome = match source {
             Err(why) => Err(why),
             Ok(source) => {
                 check_shop(&mut store, &connection, &source).await;
-                match run_connection_observed(&mut store, locks, id, &source, trigger, observe)
-                    .await
-                {
+                let outcome =
+                    run_connection_observed(&mut store, locks, id, &source, trigger, observe).await;
+                keep_session(
+                    &source,
+                    kept.clone(),
+                    secrets,
+                    &SecretKey::connection(&install_id, id),
+                );
+                match outcome {
                     // A run is already going (the scheduler, the app, another
                     // process): join it — wait for it to end and report it.
                     Err(SyncError::AlreadyRunning(_)) => {

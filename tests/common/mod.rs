@@ -6,6 +6,7 @@ pub mod desktop;
 pub mod google_fake;
 pub mod meta_fake;
 pub mod serve;
+pub mod shiprocket_fake;
 pub mod shopify_fake;
 pub mod webdriver;
 

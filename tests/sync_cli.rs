@@ -181,17 +181,17 @@ fn connections_without_a_connector_fail_the_sync_clearly() {
     cli(dir.path())
         .args([
             "connect",
-            "shopify",
+            "copper",
             "--workspace",
             "Acme",
-            "--shop",
-            "acme.myshopify.com",
+            "--email",
+            "owner@acme.example",
         ])
-        .write_stdin(r#"{"access_token":"shpat_not_used"}"#)
+        .write_stdin(r#"{"api_key":"not_used"}"#)
         .assert()
         .success();
 
-    // The demo syncs; Shopify has no connector in this version: exit 1, said plainly.
+    // The demo syncs; Copper has no connector in this version: exit 1, said plainly.
     cli(dir.path())
         .args(["sync"])
         .assert()
@@ -200,7 +200,7 @@ fn connections_without_a_connector_fail_the_sync_clearly() {
         .stdout(contains("  orders: "))
         .stdout(contains("  activities: "))
         .stdout(contains(
-            "not synced: syncing Shopify is not part of this version yet",
+            "not synced: syncing Copper CRM is not part of this version yet",
         ))
         .stderr(contains("1 connection(s) did not sync"));
 

@@ -150,8 +150,8 @@ impl Store {
         )?;
         tx.execute(
             "INSERT INTO workspaces (name, timezone, currency, active, default_cogs_percent,
-                                     payment_fee_percent, payment_fee_fixed, timezone_chosen, currency_chosen)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                     payment_fee_percent, payment_fee_fixed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 new.name,
                 new.timezone,
@@ -160,11 +160,16 @@ impl Store {
                 new.default_cogs_percent.map(|d| d.to_string()),
                 new.payment_fee_percent.to_string(),
                 new.payment_fee_fixed.to_string(),
-                new.timezone_chosen,
-                new.currency_chosen,
             ],
         )?;
         let id = WorkspaceId(tx.last_insert_rowid());
+        // Chosen is the column default; only a default zone or currency is marked.
+        if !new.timezone_chosen || !new.currency_chosen {
+            tx.execute(
+                "UPDATE workspaces SET timezone_chosen = ?1, currency_chosen = ?2 WHERE id = ?3",
+                params![new.timezone_chosen, new.currency_chosen, id.0],
+            )?;
+        }
         tx.commit()?;
         self.workspace(id)
     }

@@ -238,8 +238,12 @@ fn shipments_sync_their_metrics_match_and_the_token_is_kept_then_renewed() {
         .unwrap();
     assert!(out.status.success());
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    let link =
-        |sid: u64| rows.iter().find(|r| r["id"] == sid.to_string()).unwrap()["order"].clone();
+    let link = |sid: u64| {
+        rows.iter()
+            .find(|r| r["id"].as_str().and_then(|s| s.parse::<u64>().ok()) == Some(sid))
+            .unwrap()["order"]
+            .clone()
+    };
     assert_eq!(link(800_000), "#1001");
     assert_eq!(link(800_001), "#1002");
     assert_eq!(link(800_002), "#7003");

@@ -985,3 +985,144 @@ pub fn start(state: ShopState) -> (String, Shared) {
     shared.lock().unwrap().base = base.clone();
     (base, shared)
 }
+
+// ---- a shop to sync ------------------------------------------------------------
+
+/// A small deterministic generator, so every run builds the same shop.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+pub fn dec(cents: u64) -> Decimal {
+    Decimal::new(cents as i64, 2)
+}
+
+/// A shop of `n` orders over the `days` before `now`: refunds on later days,
+/// edits, cancellations (voided and paid-then-refunded), guests, test orders,
+/// orders with more line items than one page holds, refunds with more lines
+/// and shipping lines than one page holds, and variants with and without a cost.
+pub fn build_shop(n: u64, days: i64, now: DateTime<Utc>, token: &str) -> ShopState {
+    let mut s = ShopState::new(token, now);
+    let mut r = Lcg(7);
+    for v in 1..=300u64 {
+        s.items.push(FakeItem {
+            id: 50_000 + v,
+            variant: v,
+            cost: (v % 5 != 0).then(|| dec(500 + r.next(20_000))),
+            updated_at: now - Duration::days(400) + Duration::minutes(v as i64),
+        });
+    }
+    let first = now - Duration::days(days);
+    let span = Duration::days(days) - Duration::hours(3);
+    for i in 0..n {
+        let id = 1000 + i;
+        let processed = first + span * (i as i32) / (n as i32);
+        let many_lines = i % 97 == 5;
+        let line_count = if many_lines { 23 } else { 1 + r.next(4) };
+        let lines: Vec<FakeLine> = (0..line_count)
+            .map(|k| FakeLine {
+                id: id * 1000 + k,
+                variant: (k % 50 != 7 && i % 50 != 3).then(|| 1 + r.next(300)),
+                quantity: 1 + r.next(3) as i64,
+                price: dec(1_000 + r.next(500_000)),
+            })
+            .collect();
+        let gross: Decimal = lines
+            .iter()
+            .map(|l| l.price * Decimal::from(l.quantity))
+            .sum();
+        let discounts = if i % 5 == 0 {
+            (gross / Decimal::TEN).round_dp(2)
+        } else {
+            Decimal::ZERO
+        };
+        let shipping = if i % 3 == 0 { dec(4900) } else { Decimal::ZERO };
+        let tax = ((gross - discounts) * Decimal::new(18, 2)).round_dp(2);
+        let test = i % 89 == 11;
+        let voided = i % 53 == 17;
+        let cancelled_paid = i % 71 == 23;
+        let mut o = FakeOrder {
+            id,
+            created_at: processed - Duration::minutes(3),
+            processed_at: processed,
+            updated_at: processed + Duration::minutes(10),
+            cancelled_at: None,
+            test,
+            status: if voided { "VOIDED" } else { "PAID" },
+            discounts,
+            shipping,
+            tax,
+            customer: (i % 10 >= 3).then(|| 1 + r.next(2_500)),
+            lines,
+            refunds: vec![],
+        };
+        if voided {
+            o.cancelled_at = Some(processed + Duration::hours(1));
+        }
+        let counted = !test && !voided;
+        if counted && cancelled_paid {
+            let at = processed + Duration::hours(5);
+            o.cancelled_at = Some(at);
+            o.status = "REFUNDED";
+            o.refunds.push(FakeRefund {
+                id: id * 10,
+                created_at: at,
+                lines: o
+                    .lines
+                    .iter()
+                    .map(|l| (l.id, l.quantity, l.price * Decimal::from(l.quantity)))
+                    .collect(),
+                shipping: vec![shipping],
+            });
+        } else if counted && (i % 13 == 0 || many_lines) {
+            let at = processed
+                + Duration::days(1 + r.next(5) as i64)
+                + Duration::minutes(r.next(600) as i64);
+            if at < now - Duration::hours(3) {
+                let take = if many_lines { 7 } else { 1 };
+                o.status = "PARTIALLY_REFUNDED";
+                o.refunds.push(FakeRefund {
+                    id: id * 10,
+                    created_at: at,
+                    lines: o
+                        .lines
+                        .iter()
+                        .take(take)
+                        .map(|l| (l.id, 1, (l.price * Decimal::new(9, 1)).round_dp(2)))
+                        .collect(),
+                    shipping: if many_lines {
+                        vec![dec(100), dec(200), dec(300)]
+                    } else if i % 26 == 0 {
+                        vec![shipping]
+                    } else {
+                        vec![]
+                    },
+                });
+            }
+        }
+        if let Some(last) = o.refunds.iter().map(|r| r.created_at).max() {
+            o.updated_at = last + Duration::minutes(1);
+        }
+        s.orders.push(o);
+    }
+    // Some customers have orders from before the synced history.
+    for c in (1..=2_500u64).filter(|c| c % 11 == 0) {
+        s.older_orders.insert(c, 2);
+    }
+    // The newest update is the last order's, well apart from the others.
+    let newest = now - Duration::minutes(30);
+    for o in &mut s.orders {
+        if o.updated_at > now - Duration::hours(2) {
+            o.updated_at = now - Duration::hours(2) - Duration::seconds((o.id % 600) as i64);
+        }
+    }
+    s.orders.last_mut().unwrap().updated_at = newest;
+    s
+}

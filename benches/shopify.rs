@@ -1,0 +1,192 @@
+//! Shopify connector benchmark. A year of 100,000 orders (line items,
+//! refunds) from the local schema-validating fake, throttling off: a first
+//! sync through a bulk export, end to end into SQLite and the daily rollups,
+//! against only downloading and parsing the same export (the lower bound).
+//! Then a paged sync with the fake's bucket at Shopify's standard limits
+//! (2,000 points, 100 a second) against the least time that bucket allows.
+//! Run with `cargo bench --bench shopify`; `SHOPIFY_BENCH_ORDERS` and
+//! `SHOPIFY_BENCH_THROTTLED_ORDERS` change the sizes.
+
+#[path = "../tests/common/serve.rs"]
+mod serve;
+#[path = "../tests/common/shopify_fake.rs"]
+mod shopify_fake;
+
+use chrono::Utc;
+use pulseboard::connectors::shopify::{ShopifyConfig, ShopifySource};
+use pulseboard::domain::run::Trigger;
+use pulseboard::domain::{ConnectionInput, Provider, WorkspaceInput};
+use pulseboard::secrets::MemorySecrets;
+use pulseboard::service::{rollups, Core};
+use pulseboard::settings::Paths;
+use pulseboard::sync::{run_connection, AnySource, Source};
+use shopify_fake::build_shop;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        })
+        .map(|kib| kib / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn env_or(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+const TOKEN: &str = "shpat_bench";
+
+fn source(base: &str, history_days: u64) -> AnySource {
+    let mut cfg = ShopifyConfig::new(base, TOKEN);
+    cfg.history_days = Some(history_days);
+    cfg.bulk_poll = Duration::from_millis(20);
+    AnySource::Shopify(ShopifySource::new(cfg).unwrap())
+}
+
+fn main() {
+    let orders = env_or("SHOPIFY_BENCH_ORDERS", 100_000);
+    let throttled_orders = env_or("SHOPIFY_BENCH_THROTTLED_ORDERS", 400);
+    let now = Utc::now();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let built = Instant::now();
+    let (base, shop) = shopify_fake::start(build_shop(orders, 365, now, TOKEN));
+    let (lines, refunds) = {
+        let s = shop.lock().unwrap();
+        (
+            s.orders.iter().map(|o| o.lines.len()).sum::<usize>(),
+            s.orders.iter().map(|o| o.refunds.len()).sum::<usize>(),
+        )
+    };
+    println!(
+        "{orders} orders, {lines} line items, {refunds} refunds over 365 days; fake built in {:.1} s",
+        built.elapsed().as_secs_f64()
+    );
+
+    // The lower bound: the bulk export downloaded and parsed, nothing stored.
+    let bare = source(&base, 400);
+    let started = Instant::now();
+    let mut cursor = bare.start_cursor("orders", None);
+    let mut parsed = 0usize;
+    loop {
+        let page = rt
+            .block_on(bare.fetch("orders", cursor.as_deref()))
+            .unwrap();
+        parsed += page.batch.len();
+        cursor = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let floor = started.elapsed().as_secs_f64();
+    println!(
+        "download and parse only (bulk export): {parsed} orders in {floor:.2} s = {:.0} orders/s; {} requests",
+        parsed as f64 / floor,
+        bare.requests()
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut core = Core::open(
+        Paths::under(dir.path().to_path_buf()),
+        Arc::new(MemorySecrets::default()),
+    )
+    .unwrap();
+    let ws = core
+        .add_workspace(&WorkspaceInput {
+            name: "Bench".into(),
+            timezone: Some("Asia/Kolkata".into()),
+            currency: Some("INR".into()),
+            default_cogs_percent: Some("40".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    let connect = |core: &mut Core| {
+        core.connect(ws, Provider::Shopify, &{
+            let mut i = ConnectionInput::default();
+            i.settings
+                .insert("shop".into(), "bench.myshopify.com".into());
+            i.secrets.0.insert("access_token".into(), TOKEN.into());
+            i
+        })
+        .unwrap()
+        .id
+    };
+    let id = connect(&mut core);
+    let locks = dir.path().join("locks");
+    let full = source(&base, 400);
+    let started = Instant::now();
+    let run = rt
+        .block_on(run_connection(
+            core.store_mut(),
+            &locks,
+            id,
+            &full,
+            Trigger::Cli,
+        ))
+        .unwrap();
+    let synced = started.elapsed().as_secs_f64();
+    let roll = Instant::now();
+    let r = rollups::refresh(core.store(), ws).unwrap();
+    let rolled = roll.elapsed().as_secs_f64();
+    let total = synced + rolled;
+    let stored = core.store().record_counts(id).unwrap();
+    println!(
+        "end to end: {} orders ({} records) in {synced:.2} s + rollups of {} days {rolled:.2} s = {:.0} orders/s; {} requests; status {}",
+        stored.orders,
+        run.records_upserted,
+        r.days,
+        stored.orders as f64 / total,
+        run.requests,
+        run.status.as_str()
+    );
+    println!(
+        "  end to end takes {:.2}× the download-and-parse time",
+        total / floor
+    );
+    println!(
+        "peak RSS {:.1} MiB (the fake's shop included)",
+        peak_rss_mib()
+    );
+
+    // Throttled: a paged sync at Shopify's standard limits, bucket full at the start.
+    let mut small = build_shop(throttled_orders, 20, now, TOKEN);
+    small.throttle_standard(2000.0);
+    let (tbase, tshop) = shopify_fake::start(small);
+    let tid = connect(&mut core);
+    let paged = source(&tbase, 30);
+    let started = Instant::now();
+    let run = rt
+        .block_on(run_connection(
+            core.store_mut(),
+            &locks,
+            tid,
+            &paged,
+            Trigger::Cli,
+        ))
+        .unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    let s = tshop.lock().unwrap();
+    // Every point spent beyond the full bucket must be restored first.
+    let least = ((s.spent - s.bucket_max) / s.restore_rate).max(0.0);
+    println!(
+        "throttled (2,000 points, 100/s): {throttled_orders} orders paged in {wall:.1} s, {} requests, {} THROTTLED replies; {:.0} points spent, so at least {least:.1} s: {:.2}× the least; status {}",
+        run.requests,
+        s.throttled,
+        s.spent,
+        wall / least.max(0.001),
+        run.status.as_str()
+    );
+}

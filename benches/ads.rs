@@ -5,6 +5,8 @@
 //! requests. Run with `cargo bench --bench ads`; `ADS_BENCH_YEARS` and
 //! `ADS_BENCH_CAMPAIGNS` change the size.
 
+mod common;
+
 #[allow(dead_code)]
 #[path = "../tests/common/google_fake.rs"]
 mod google_fake;
@@ -15,6 +17,7 @@ mod meta_fake;
 mod serve;
 
 use chrono::{Days, Utc};
+use common::{env_or, peak_rss_mib};
 use google_fake::{GoogleFake, GoogleRow};
 use meta_fake::{MetaFake, MetaRow};
 use pulseboard::connectors::google::{GoogleConfig, GoogleSource};
@@ -29,25 +32,6 @@ use pulseboard::sync::{run_connection, AnySource, Source};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(0.0)
-}
-
-fn env_or(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     let years = env_or("ADS_BENCH_YEARS", 5);

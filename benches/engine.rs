@@ -5,6 +5,9 @@
 //! years, a one-year metrics query and a three-year CSV export by day. Run with `cargo bench --bench engine`.
 //! `ENGINE_BENCH_ORDERS_PER_DAY` (default 230) sets the size.
 
+mod common;
+
+use common::{env_or, peak_rss_mib};
 use pulseboard::connectors::demo::{DemoConfig, DemoSource};
 use pulseboard::domain::run::Trigger;
 use pulseboard::domain::{ConnectionInput, Provider, WorkspaceInput};
@@ -16,23 +19,8 @@ use pulseboard::sync::run_connection;
 use std::sync::Arc;
 use std::time::Instant;
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        })
-        .map(|kib| kib / 1024.0)
-        .unwrap_or(0.0)
-}
-
 fn main() {
-    let per_day: u32 = std::env::var("ENGINE_BENCH_ORDERS_PER_DAY")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(230);
+    let per_day = env_or("ENGINE_BENCH_ORDERS_PER_DAY", 230) as u32;
     let dir = tempfile::tempdir().unwrap();
     let mut core = Core::open(
         Paths::under(dir.path().to_path_buf()),

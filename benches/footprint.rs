@@ -8,9 +8,11 @@
 //! (`./dev.sh bench` builds `benches/bare-window`, a bare Tauri 2 window);
 //! `FOOTPRINT_SETTLE_SECS` (default 30) is the wait before each reading.
 
+mod common;
 #[path = "../tests/common/desktop.rs"]
 mod desktop;
 
+use common::env_or;
 use desktop::{close_window, process_tree, require_desktop, visible_window, wait_for};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -151,16 +153,8 @@ fn measure(label: &str, bin: &Path, title: &str, runs: usize, settle: Duration) 
 
 fn main() {
     require_desktop();
-    let runs: usize = std::env::var("FOOTPRINT_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
-    let settle = Duration::from_secs(
-        std::env::var("FOOTPRINT_SETTLE_SECS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(30),
-    );
+    let runs = env_or("FOOTPRINT_RUNS", 3) as usize;
+    let settle = Duration::from_secs(env_or("FOOTPRINT_SETTLE_SECS", 30));
     let ours = PathBuf::from(env!("CARGO_BIN_EXE_pulseboard"));
     measure("Pulseboard", &ours, "Pulseboard", runs, settle);
     if let Some(other) = std::env::var_os("FOOTPRINT_COMPARE").map(PathBuf::from) {

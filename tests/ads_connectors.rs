@@ -8,7 +8,7 @@ mod common;
 use chrono::{Days, NaiveDate, Utc};
 use common::google_fake::{GoogleFake, GoogleRow};
 use common::meta_fake::{MetaFake, MetaRow};
-use common::{cli, unique_secret};
+use common::{cli, daily_metrics, open_store, unique_secret};
 use pulseboard::connectors::google::{GoogleConfig, GoogleSource};
 use pulseboard::connectors::meta::{MetaConfig, MetaSource};
 use pulseboard::connectors::{FetchError, HttpConfig};
@@ -173,33 +173,11 @@ fn setup_cli(dir: &Path, meta: &MetaFake, google: &GoogleFake, token: &str) {
 }
 
 fn metrics_json(dir: &Path, from: NaiveDate, to: NaiveDate) -> BTreeMap<NaiveDate, Value> {
-    let out = cli(dir)
-        .args([
-            "metrics",
-            "--workspace",
-            "Ads",
-            "--from",
-            &from.to_string(),
-            "--to",
-            &to.to_string(),
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    rows.into_iter()
-        .map(|r| (r["date"].as_str().unwrap().parse().unwrap(), r))
-        .collect()
+    daily_metrics(dir, "Ads", from, to)
 }
 
 fn ad_rows(dir: &Path) -> Vec<u64> {
-    let store = pulseboard::store::Store::open(&dir.join("pulseboard.sqlite3")).unwrap();
+    let store = open_store(dir);
     store
         .connections(None)
         .unwrap()
@@ -645,7 +623,7 @@ fn test_connection_reads_the_account_and_warns_about_zone_currency_and_token_end
     assert!(!stdout.contains("warning"), "{stdout}");
 
     // What was learned is kept (never the token).
-    let store = pulseboard::store::Store::open(&dir.path().join("pulseboard.sqlite3")).unwrap();
+    let store = open_store(dir.path());
     let facts = store
         .account_facts(pulseboard::domain::ConnectionId(1))
         .unwrap()

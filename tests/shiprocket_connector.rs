@@ -8,7 +8,7 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::shiprocket_fake::{self, SrOrder, SrState};
 use common::shopify_fake::{self, FakeLine, FakeOrder, ShopState};
-use common::{cli, unique_secret};
+use common::{cli, daily_metrics, open_store, sync_all as sync, unique_secret};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -74,30 +74,7 @@ fn expected(orders: &[SrOrder]) -> BTreeMap<NaiveDate, Day> {
 fn check_metrics(dir: &Path, orders: &[SrOrder]) {
     let want = expected(orders);
     let (from, to) = (*want.keys().next().unwrap(), *want.keys().last().unwrap());
-    let out = cli(dir)
-        .args([
-            "metrics",
-            "--workspace",
-            "Ship",
-            "--from",
-            &from.to_string(),
-            "--to",
-            &to.to_string(),
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    let got: BTreeMap<NaiveDate, Value> = rows
-        .into_iter()
-        .map(|r| (r["date"].as_str().unwrap().parse().unwrap(), r))
-        .collect();
+    let got = daily_metrics(dir, "Ship", from, to);
     for (d, e) in &want {
         let g = &got[d];
         assert_eq!(g["shipments"].as_i64(), Some(e.shipments), "{d}");
@@ -106,18 +83,6 @@ fn check_metrics(dir: &Path, orders: &[SrOrder]) {
         let cost: Decimal = g["shipping_cost"].to_string().parse().unwrap();
         assert_eq!(cost, e.cost.round_dp(2), "{d} shipping_cost");
     }
-}
-
-fn sync(dir: &Path) -> (bool, String) {
-    let out = cli(dir).arg("sync").output().unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
 }
 
 /// The fake names an order "#<id>" and gives `id` as its numeric id.
@@ -343,7 +308,7 @@ fn a_wrong_password_needs_attention() {
         .success();
     let (ok, text) = sync(dir.path());
     assert!(!ok, "{text}");
-    let store = pulseboard::store::Store::open(&dir.path().join("pulseboard.sqlite3")).unwrap();
+    let store = open_store(dir.path());
     let c = store.connections(None).unwrap().remove(0);
     assert_eq!(c.status.as_str(), "needs_attention");
     assert!(c

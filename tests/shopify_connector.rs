@@ -8,7 +8,7 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use common::shopify_fake::{self, build_shop, FakeLine, FakeOrder, FakeRefund, Shared, ShopState};
-use common::{cli, unique_secret};
+use common::{cli, daily_metrics, open_store, sync_all as sync, unique_secret};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -113,29 +113,7 @@ fn num(v: &Value) -> Decimal {
 }
 
 fn metrics(dir: &Path, from: NaiveDate, to: NaiveDate) -> BTreeMap<NaiveDate, Value> {
-    let out = cli(dir)
-        .args([
-            "metrics",
-            "--workspace",
-            "Shop",
-            "--from",
-            &from.to_string(),
-            "--to",
-            &to.to_string(),
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    rows.into_iter()
-        .map(|r| (r["date"].as_str().unwrap().parse().unwrap(), r))
-        .collect()
+    daily_metrics(dir, "Shop", from, to)
 }
 
 fn assert_metrics_match(dir: &Path, shop: &Shared) {
@@ -204,28 +182,14 @@ fn connect(dir: &Path, base: &str, token: &str, history: &str) {
         .success();
 }
 
-fn sync(dir: &Path) -> (bool, String) {
-    let out = cli(dir).arg("sync").output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-fn store(dir: &Path) -> pulseboard::store::Store {
-    pulseboard::store::Store::open(&dir.join("pulseboard.sqlite3")).unwrap()
-}
-
 fn counts(dir: &Path) -> pulseboard::store::RecordCounts {
-    let s = store(dir);
+    let s = open_store(dir);
     let c = s.connections(None).unwrap();
     s.record_counts(c[0].id).unwrap()
 }
 
 fn last_run(dir: &Path) -> pulseboard::domain::run::Run {
-    store(dir).runs(None, 1).unwrap().remove(0)
+    open_store(dir).runs(None, 1).unwrap().remove(0)
 }
 
 #[test]
@@ -282,7 +246,7 @@ fn ten_thousand_orders_sync_exactly_then_only_37_changed_orders_are_fetched_agai
         orders.examples
     );
     // The workspace took the shop's zone and currency.
-    let ws = store(dir.path()).workspace_by_name("Shop").unwrap();
+    let ws = open_store(dir.path()).workspace_by_name("Shop").unwrap();
     assert_eq!(
         (ws.timezone.as_str(), ws.currency.as_str()),
         ("Asia/Kolkata", "INR")
@@ -380,7 +344,7 @@ fn ten_thousand_orders_sync_exactly_then_only_37_changed_orders_are_fetched_agai
 }
 
 fn connection_status(dir: &Path) -> (String, Option<String>) {
-    let c = store(dir).connections(None).unwrap().remove(0);
+    let c = open_store(dir).connections(None).unwrap().remove(0);
     (c.status.as_str().to_string(), c.last_error)
 }
 

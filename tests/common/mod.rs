@@ -106,3 +106,43 @@ pub fn launch_app(data_dir: &Path, startup_delay_secs: u64) -> std::process::Chi
         .spawn()
         .unwrap()
 }
+
+/// `pulseboard metrics --format json` for `workspace` from `from` to `to`,
+/// each day's row by its date. Fails the test when the command fails.
+pub fn daily_metrics(
+    data_dir: &Path,
+    workspace: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> std::collections::BTreeMap<chrono::NaiveDate, serde_json::Value> {
+    let out = cli(data_dir)
+        .args(["metrics", "--workspace", workspace, "--format", "json"])
+        .args(["--from", &from.to_string(), "--to", &to.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.into_iter()
+        .map(|r| (r["date"].as_str().unwrap().parse().unwrap(), r))
+        .collect()
+}
+
+/// `pulseboard sync`: whether it succeeded, and stdout followed by stderr.
+pub fn sync_all(data_dir: &Path) -> (bool, String) {
+    let out = cli(data_dir).arg("sync").output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// The data dir's SQLite file, opened as the app opens it.
+pub fn open_store(data_dir: &Path) -> pulseboard::store::Store {
+    pulseboard::store::Store::open(&data_dir.join("pulseboard.sqlite3")).unwrap()
+}

@@ -137,8 +137,13 @@ pub struct ShopState {
     /// Ids of every order node served by a paged query.
     pub served_orders: Vec<u64>,
     pub max_requested_cost: f64,
-    /// The cost each accepted query used, for the bucket's lower bound.
+    /// The cost each accepted query used.
     pub spent: f64,
+    /// The least time the accepted queries could have taken with throttling
+    /// on: the same queries sent back to back with no latency, each as soon
+    /// as the bucket held its requested cost.
+    pub least_secs: f64,
+    least_available: f64,
     pub bulk_started: usize,
     /// Time spent writing bulk exports: the fake's stand-in for Shopify's
     /// own work, which the benchmark keeps apart from Pulseboard's.
@@ -187,6 +192,8 @@ impl ShopState {
             served_orders: vec![],
             max_requested_cost: 0.0,
             spent: 0.0,
+            least_secs: 0.0,
+            least_available: 2000.0,
             bulk_started: 0,
             export_time: std::time::Duration::ZERO,
             ops: HashMap::new(),
@@ -201,6 +208,8 @@ impl ShopState {
         self.restore_rate = 100.0;
         self.available = available;
         self.bucket_at = Instant::now();
+        self.least_secs = 0.0;
+        self.least_available = available;
     }
 
     pub fn clear_log(&mut self) {
@@ -1004,6 +1013,10 @@ async fn graphql(
             let actual = actual.min(requested);
             if s.throttling {
                 s.available = (s.available + requested - actual).min(s.bucket_max);
+                let wait = (requested - s.least_available).max(0.0) / s.restore_rate;
+                s.least_secs += wait;
+                s.least_available =
+                    (s.least_available + wait * s.restore_rate).min(s.bucket_max) - actual;
             }
             s.spent += actual;
             let cost = status(&mut s, Some(actual));

@@ -175,3 +175,14 @@ impl Batch {
         self.len() == 0
     }
 }
+
+/// What new-or-returning needs of a customer's whole stored history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerHistory {
+    /// Orders stored for the customer, counted or not.
+    pub stored: u64,
+    /// The most orders the shop reported for them; `None` if it never did.
+    pub reported: Option<u64>,
+    /// Their earliest stored order: least booked time, then least id.
+    pub first_order: String,
+}

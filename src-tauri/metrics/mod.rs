@@ -5,6 +5,7 @@
 
 pub mod keys;
 
+pub use crate::domain::records::CustomerHistory;
 use crate::domain::records::{
     Activity, ActivityKind, AdDay, AdPlatform, Order, Shipment, ShipmentStatus, VariantCost,
 };
@@ -27,14 +28,17 @@ pub struct Settings<'a> {
     pub costs: &'a HashMap<String, VariantCost>,
 }
 
-/// The records to compute from. `orders` must hold every stored order of each
-/// customer who has one in range, so first orders can be told.
+/// The records to compute from. New and returning customers need each
+/// customer's whole stored history: either `customers` holds it (keyed like
+/// `Order::customer_id`), or, when it is `None`, `orders` must hold every
+/// stored order of each customer who has one in range.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Records<'a> {
     pub orders: &'a [Order],
     pub ads: &'a [AdDay],
     pub shipments: &'a [Shipment],
     pub activities: &'a [Activity],
+    pub customers: Option<&'a HashMap<String, CustomerHistory>>,
 }
 
 /// The additive figures of a day or a period. Periods add these up; ratios and
@@ -221,25 +225,38 @@ fn unit_cost(
         .map(|p| (p / Decimal::ONE_HUNDRED * unit_price, true))
 }
 
-/// For each customer: the id of their first order, when it can be known — the
-/// stored orders (counted or not) number as many as Shopify reports.
-fn first_orders(orders: &[Order]) -> HashMap<&str, &str> {
-    let mut by_customer: HashMap<&str, Vec<&Order>> = HashMap::new();
+/// Each customer's history, from `orders` holding all their stored orders.
+pub fn customer_histories(orders: &[Order]) -> HashMap<String, CustomerHistory> {
+    let mut firsts: HashMap<&str, &Order> = HashMap::new();
+    let mut out: HashMap<String, CustomerHistory> = HashMap::new();
     for o in orders {
-        if let Some(c) = o.customer_id.as_deref() {
-            by_customer.entry(c).or_default().push(o);
+        let Some(c) = o.customer_id.as_deref() else {
+            continue;
+        };
+        let h = out.entry(c.to_string()).or_insert(CustomerHistory {
+            stored: 0,
+            reported: None,
+            first_order: o.id.clone(),
+        });
+        h.stored += 1;
+        h.reported = h.reported.max(o.customer_order_count);
+        let first = firsts.entry(c).or_insert(o);
+        if (o.booked_at(), o.id.as_str()) < (first.booked_at(), first.id.as_str()) {
+            *first = o;
+            h.first_order = o.id.clone();
         }
     }
-    by_customer
-        .into_iter()
-        .filter_map(|(customer, list)| {
-            let reported = list.iter().filter_map(|o| o.customer_order_count).max()?;
-            if reported != list.len() as u64 {
-                return None; // older orders lie before the synced history
-            }
-            let first = list.iter().min_by_key(|o| (o.booked_at(), o.id.as_str()))?;
-            Some((customer, first.id.as_str()))
-        })
+    out
+}
+
+/// For each customer: the id of their first order, when it can be known — the
+/// stored orders (counted or not) number as many as the shop reports; fewer
+/// means older orders lie before the synced history.
+fn first_orders(histories: &HashMap<String, CustomerHistory>) -> HashMap<&str, &str> {
+    histories
+        .iter()
+        .filter(|(_, h)| h.reported == Some(h.stored))
+        .map(|(c, h)| (c.as_str(), h.first_order.as_str()))
         .collect()
 }
 
@@ -255,7 +272,15 @@ pub fn daily(
         .take_while(|d| *d <= to)
         .map(|d| (d, Totals::default()))
         .collect();
-    let firsts = first_orders(records.orders);
+    let own;
+    let histories = match records.customers {
+        Some(h) => h,
+        None => {
+            own = customer_histories(records.orders);
+            &own
+        }
+    };
+    let firsts = first_orders(histories);
     let mut new_seen: HashSet<(NaiveDate, &str)> = HashSet::new();
     let mut returning_seen: HashSet<(NaiveDate, &str)> = HashSet::new();
 

@@ -164,6 +164,7 @@ fn worked_example_day_by_day() {
         ads: &ads,
         shipments: &shipments,
         activities: &[],
+        customers: None,
     };
     let days = daily(records, &s, day("2026-03-09"), day("2026-03-12"));
 
@@ -220,6 +221,7 @@ fn worked_example_over_the_range() {
         ads: &ads,
         shipments: &shipments,
         activities: &[],
+        customers: None,
     };
     let days = daily(records, &s, day("2026-03-10"), day("2026-03-12"));
     let total = group(&days, Grouping::Total);
@@ -463,6 +465,79 @@ fn customers_are_new_only_when_their_first_order_is_known() {
     let second = &days[&day("2026-05-02")];
     assert_eq!((second.new_customers, second.returning_customers), (1, 1));
     assert_eq!(second.customers(), 2);
+}
+
+#[test]
+fn a_range_with_the_customers_histories_counts_like_all_their_orders() {
+    let costs = HashMap::new();
+    let s = settings("UTC", &costs, &[]);
+    let l = || vec![line("L", "V", 1, "10")];
+    let all = vec![
+        // C's first order lies before the range; two on one second tie by id.
+        order("c1", "2026-04-20T10:00:00Z", Some(("C", 3)), l()),
+        order("c3", "2026-05-01T10:00:00Z", Some(("C", 3)), l()),
+        order("c2", "2026-05-01T10:00:00Z", Some(("C", 3)), l()),
+        // F: both orders in range, both on one second: "f1" < "f2" is first.
+        order("f2", "2026-05-02T07:00:00Z", Some(("F", 2)), l()),
+        order("f1", "2026-05-02T07:00:00Z", Some(("F", 2)), l()),
+        // G: never reported by the shop → returning.
+        order("g1", "2026-05-02T07:00:00Z", None, l()),
+        // J: the shop says 2 but 3 are stored (one before the range): not
+        // knowable, so returning, though the range alone holds exactly 2.
+        order("j0", "2026-04-01T10:00:00Z", Some(("J", 2)), l()),
+        order("j1", "2026-05-01T12:00:00Z", Some(("J", 2)), l()),
+        order("j2", "2026-05-02T12:00:00Z", Some(("J", 2)), l()),
+    ];
+    let mut g = all[5].clone();
+    g.customer_id = Some("G".into());
+    let mut all = all;
+    all[5] = g;
+    let histories = customer_histories(&all);
+    assert_eq!(histories["C"].first_order, "c1");
+    assert_eq!(histories["C"].stored, 3);
+    assert_eq!(histories["F"].first_order, "f1");
+    assert_eq!(histories["G"].reported, None);
+    let (from, to) = (day("2026-05-01"), day("2026-05-02"));
+    let whole = daily(
+        Records {
+            orders: &all,
+            ..Default::default()
+        },
+        &s,
+        from,
+        to,
+    );
+    let in_range: Vec<Order> = all
+        .iter()
+        .filter(|o| o.booked_at() >= t("2026-05-01T00:00:00Z"))
+        .cloned()
+        .collect();
+    let ranged = daily(
+        Records {
+            orders: &in_range,
+            customers: Some(&histories),
+            ..Default::default()
+        },
+        &s,
+        from,
+        to,
+    );
+    assert_eq!(whole, ranged);
+    let may1 = &ranged[&day("2026-05-01")];
+    assert_eq!((may1.new_customers, may1.returning_customers), (0, 2));
+    let may2 = &ranged[&day("2026-05-02")];
+    assert_eq!((may2.new_customers, may2.returning_customers), (1, 2));
+    // Without the histories the range alone would call J new on May 1.
+    let blind = daily(
+        Records {
+            orders: &in_range,
+            ..Default::default()
+        },
+        &s,
+        from,
+        to,
+    );
+    assert_eq!(blind[&day("2026-05-01")].new_customers, 1);
 }
 
 #[test]

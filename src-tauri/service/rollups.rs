@@ -66,6 +66,7 @@ pub fn compute(
         ads: &loaded.ads,
         shipments: &loaded.shipments,
         activities: &loaded.activities,
+        customers: Some(&loaded.customers),
     };
     Ok(metrics::daily(records, &settings, from, to))
 }

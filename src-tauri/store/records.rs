@@ -323,6 +323,9 @@ pub struct LoadedRecords {
     pub shipments: Vec<crate::domain::records::Shipment>,
     pub activities: Vec<crate::domain::records::Activity>,
     pub costs: std::collections::HashMap<String, crate::domain::records::VariantCost>,
+    /// The whole stored history of every customer with an order loaded,
+    /// keyed like `Order::customer_id`.
+    pub customers: std::collections::HashMap<String, crate::domain::records::CustomerHistory>,
 }
 
 fn parse_ts(column: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>> {
@@ -334,8 +337,8 @@ fn parse_ts(column: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>> {
 impl Store {
     /// The records of `connections` that can touch the local days `from..=to`:
     /// everything stamped between `from_utc` and `to_utc` (callers widen the
-    /// window by the largest zone offset), orders with a refund in it, every
-    /// stored order of those orders' customers, and the shop's variant costs.
+    /// window by the largest zone offset), orders with a refund in it, the
+    /// whole history of those orders' customers, and the shop's variant costs.
     pub fn metric_records(
         &self,
         connections: &[ConnectionId],
@@ -370,12 +373,7 @@ impl Store {
                SELECT o.connection_id, o.source_id, o.customer_id FROM refunds r
                JOIN orders o ON o.connection_id = r.connection_id AND o.source_id = r.order_id
                WHERE r.connection_id IN (SELECT id FROM conns) AND r.created_at >= ?2 AND r.created_at < ?3)
-             INSERT OR IGNORE INTO picked
-             SELECT connection_id, source_id FROM hit
-             UNION
-             SELECT o.connection_id, o.source_id FROM orders o
-             JOIN (SELECT DISTINCT connection_id, customer_id FROM hit WHERE customer_id IS NOT NULL) c
-               ON c.connection_id = o.connection_id AND c.customer_id = o.customer_id",
+             INSERT OR IGNORE INTO picked SELECT connection_id, source_id FROM hit",
             params![ids, from_utc, to_utc],
         )?;
 
@@ -474,6 +472,37 @@ impl Store {
                         subtotal: parse_decimal("refund subtotal", &r.get::<_, String>(5)?)?,
                     });
                 }
+            }
+        }
+        {
+            // New or returning needs each customer's whole history, not their
+            // orders outside the range: a few index reads per customer.
+            let mut stmt = db.prepare(
+                "WITH c AS (SELECT DISTINCT o.connection_id, o.customer_id FROM orders o
+                            JOIN picked p ON p.connection_id = o.connection_id AND p.source_id = o.source_id
+                            WHERE o.customer_id IS NOT NULL)
+                 SELECT c.connection_id, c.customer_id,
+                   (SELECT COUNT(*) FROM orders o
+                    WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id),
+                   (SELECT MAX(o.customer_order_count) FROM orders o
+                    WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id),
+                   (SELECT o.source_id FROM orders o
+                    WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id
+                    ORDER BY COALESCE(o.processed_at, o.created_at), o.source_id LIMIT 1)
+                 FROM c",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let conn: i64 = r.get(0)?;
+                let customer: String = r.get(1)?;
+                out.customers.insert(
+                    format!("{conn}:{customer}"),
+                    crate::domain::records::CustomerHistory {
+                        stored: r.get::<_, i64>(2)? as u64,
+                        reported: r.get::<_, Option<i64>>(3)?.map(|n| n as u64),
+                        first_order: r.get(4)?,
+                    },
+                );
             }
         }
         {

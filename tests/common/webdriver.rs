@@ -136,7 +136,11 @@ impl Session {
             if let Some(v) = f() {
                 return v;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            if Instant::now() >= deadline {
+                // Say what the window shows, so a failure in CI can be read.
+                let screen = self.try_text("body").unwrap_or_default();
+                panic!("timed out after {secs} s waiting for {what}; the window shows:\n{screen}");
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -202,9 +206,10 @@ impl Session {
             .to_string()
     }
 
-    /// Wait until the text of `css` contains `needle`.
+    /// Wait until the text of `css` contains `needle`. A minute, as CI's
+    /// first launch of a window (fonts, WebKit caches, the keychain) can be slow.
     pub fn wait_for_text(&self, css: &str, needle: &str) -> String {
-        self.wait(20, &format!("'{needle}' in {css}"), || {
+        self.wait(60, &format!("'{needle}' in {css}"), || {
             self.try_text(css).filter(|t| t.contains(needle))
         })
     }

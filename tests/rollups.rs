@@ -245,6 +245,77 @@ fn a_later_write_marks_and_recomputes_only_the_days_it_touches() {
     assert_same(&s);
 }
 
+/// Of a customer's days only the first order's can turn between new and
+/// returning, so a write marks the order's own day and the customer's two
+/// earliest, not every day the customer ordered on.
+#[test]
+fn an_earlier_order_moves_the_customers_first_day_and_marks_only_the_first_days() {
+    let mut s = synced();
+    let at = |day: u32| Utc.with_ymd_and_hms(2026, 10, day, 16, 0, 0).unwrap();
+    let of_customer = |id: &str, day: u32, count: u64| Order {
+        customer_id: Some("first-day-customer".into()),
+        customer_order_count: Some(count),
+        ..order(id, at(day), None)
+    };
+    let apply = |s: &mut Setup, orders: Vec<Order>| {
+        s.core
+            .store_mut()
+            .apply_page(s.conn, "orders", &Batch::Orders(orders), None)
+            .unwrap();
+    };
+    apply(
+        &mut s,
+        vec![
+            of_customer("first-day-5", 5, 3),
+            of_customer("first-day-15", 15, 3),
+            of_customer("first-day-25", 25, 3),
+        ],
+    );
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    let before = stored(&s, FIRST, LAST);
+
+    // Shopify now reports 4 orders and the fourth is older than the others:
+    // 1 October becomes the customer's first day and 5 October a returning one.
+    apply(&mut s, vec![of_customer("first-day-1", 1, 4)]);
+    assert_eq!(
+        s.core.store().pending_rollups(s.ws).unwrap().utc_days,
+        utc_days(&["2026-10-01", "2026-10-05"]),
+        "the new order's day and the customer's two earliest, not 15 or 25 October"
+    );
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    let after = stored(&s, FIRST, LAST);
+    assert_eq!(
+        after[&d("2026-10-01")].new_customers,
+        before[&d("2026-10-01")].new_customers + 1
+    );
+    assert_eq!(
+        after[&d("2026-10-05")].new_customers,
+        before[&d("2026-10-05")].new_customers - 1
+    );
+    assert_eq!(
+        after[&d("2026-10-05")].returning_customers,
+        before[&d("2026-10-05")].returning_customers + 1
+    );
+    assert_same(&s);
+
+    // An edit moves that order to 20 October: its old and new days, and the
+    // two earliest after the edit (5 and 15 October); 5 October is the
+    // first day again.
+    apply(&mut s, vec![of_customer("first-day-1", 20, 4)]);
+    assert_eq!(
+        s.core.store().pending_rollups(s.ws).unwrap().utc_days,
+        utc_days(&["2026-10-01", "2026-10-05", "2026-10-15", "2026-10-20"])
+    );
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    let moved = stored(&s, FIRST, LAST);
+    assert_eq!(moved[&d("2026-10-05")], before[&d("2026-10-05")]);
+    assert_eq!(
+        moved[&d("2026-10-01")].new_customers,
+        before[&d("2026-10-01")].new_customers
+    );
+    assert_same(&s);
+}
+
 #[test]
 fn an_ad_row_marks_its_own_reporting_day() {
     let mut s = synced();

@@ -377,13 +377,16 @@ impl Store {
             params![ids, from_utc, to_utc],
         )?;
 
+        // The range's orders (in `picked`) drive every read below: CROSS JOIN
+        // keeps SQLite from walking a whole records table and probing
+        // `picked` for each row, which it would choose without statistics.
         let mut out = LoadedRecords::default();
         let mut index = std::collections::HashMap::new();
         {
             let mut stmt = db.prepare(
                 "SELECT o.connection_id, o.source_id, o.processed_at, o.created_at, o.test, o.voided, o.customer_id,
                         o.customer_order_count, o.discounts, o.shipping, o.taxes
-                 FROM orders o JOIN picked p ON p.connection_id = o.connection_id AND p.source_id = o.source_id",
+                 FROM picked p CROSS JOIN orders o ON o.connection_id = p.connection_id AND o.source_id = p.source_id",
             )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -422,7 +425,7 @@ impl Store {
         {
             let mut stmt = db.prepare(
                 "SELECT l.connection_id, l.order_id, l.line_id, l.variant_id, l.quantity, l.unit_price
-                 FROM order_lines l JOIN picked p ON p.connection_id = l.connection_id AND p.source_id = l.order_id",
+                 FROM picked p CROSS JOIN order_lines l ON l.connection_id = p.connection_id AND l.order_id = p.source_id",
             )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -440,7 +443,7 @@ impl Store {
         {
             let mut stmt = db.prepare(
                 "SELECT f.connection_id, f.order_id, f.refund_id, f.created_at, f.shipping
-                 FROM refunds f JOIN picked p ON p.connection_id = f.connection_id AND p.source_id = f.order_id",
+                 FROM picked p CROSS JOIN refunds f ON f.connection_id = p.connection_id AND f.order_id = p.source_id",
             )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -456,7 +459,7 @@ impl Store {
             }
             let mut stmt = db.prepare(
                 "SELECT l.connection_id, l.order_id, l.refund_id, l.line_id, l.quantity, l.subtotal
-                 FROM refund_lines l JOIN picked p ON p.connection_id = l.connection_id AND p.source_id = l.order_id",
+                 FROM picked p CROSS JOIN refund_lines l ON l.connection_id = p.connection_id AND l.order_id = p.source_id",
             )?;
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
@@ -476,19 +479,24 @@ impl Store {
         }
         {
             // New or returning needs each customer's whole history, not their
-            // orders outside the range: a few index reads per customer.
+            // orders outside the range: a few index reads per customer. The
+            // first order is the earliest booked, the least id among equals.
+            // INDEXED BY: SQLite would otherwise read MIN(source_id) off the
+            // primary key, walking every order of the shop.
             let mut stmt = db.prepare(
-                "WITH c AS (SELECT DISTINCT o.connection_id, o.customer_id FROM orders o
-                            JOIN picked p ON p.connection_id = o.connection_id AND p.source_id = o.source_id
+                "WITH c AS (SELECT DISTINCT o.connection_id, o.customer_id FROM picked p
+                            CROSS JOIN orders o ON o.connection_id = p.connection_id AND o.source_id = p.source_id
                             WHERE o.customer_id IS NOT NULL)
                  SELECT c.connection_id, c.customer_id,
                    (SELECT COUNT(*) FROM orders o
                     WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id),
                    (SELECT MAX(o.customer_order_count) FROM orders o
                     WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id),
-                   (SELECT o.source_id FROM orders o
+                   (SELECT MIN(o.source_id) FROM orders o INDEXED BY orders_by_customer
                     WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id
-                    ORDER BY COALESCE(o.processed_at, o.created_at), o.source_id LIMIT 1)
+                      AND COALESCE(o.processed_at, o.created_at) =
+                          (SELECT MIN(COALESCE(f.processed_at, f.created_at)) FROM orders f
+                           WHERE f.connection_id = c.connection_id AND f.customer_id = c.customer_id))
                  FROM c",
             )?;
             let mut rows = stmt.query([])?;

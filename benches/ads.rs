@@ -17,20 +17,17 @@ mod meta_fake;
 mod serve;
 
 use chrono::{Days, Utc};
-use common::{env_or, peak_rss_mib};
+use common::{bench_core, connection_input, env_or, peak_rss_mib};
 use google_fake::{GoogleFake, GoogleRow};
 use meta_fake::{MetaFake, MetaRow};
 use pulseboard::connectors::google::{GoogleConfig, GoogleSource};
 use pulseboard::connectors::meta::{MetaConfig, MetaSource};
 use pulseboard::connectors::HttpConfig;
 use pulseboard::domain::run::Trigger;
-use pulseboard::domain::{ConnectionInput, Provider, WorkspaceInput};
-use pulseboard::secrets::MemorySecrets;
-use pulseboard::service::{rollups, Core};
-use pulseboard::settings::Paths;
+use pulseboard::domain::Provider;
+use pulseboard::service::rollups;
 use pulseboard::sync::{run_connection, AnySource, Source};
 use rust_decimal::Decimal;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -83,43 +80,29 @@ fn main() {
     });
 
     let dir = tempfile::tempdir().unwrap();
-    let mut core = Core::open(
-        Paths::under(dir.path().to_path_buf()),
-        Arc::new(MemorySecrets::default()),
-    )
-    .unwrap();
-    let ws = core
-        .add_workspace(&WorkspaceInput {
-            name: "Bench".into(),
-            timezone: Some("Asia/Kolkata".into()),
-            currency: Some("INR".into()),
-            ..Default::default()
-        })
-        .unwrap()
-        .id;
+    let (mut core, ws) = bench_core(dir.path(), None);
     let meta_id = core
-        .connect(ws, Provider::MetaAds, &{
-            let mut i = ConnectionInput::default();
-            i.settings.insert("ad_account".into(), "act_42".into());
-            i.secrets.0.insert("access_token".into(), "EAAbench".into());
-            i
-        })
+        .connect(
+            ws,
+            Provider::MetaAds,
+            &connection_input(&[("ad_account", "act_42")], &[("access_token", "EAAbench")]),
+        )
         .unwrap()
         .id;
     let google_id = core
-        .connect(ws, Provider::GoogleAds, &{
-            let mut i = ConnectionInput::default();
-            i.settings.insert("customer_id".into(), "1234567890".into());
-            for (k, v) in [
-                ("client_id", "c"),
-                ("client_secret", "s"),
-                ("refresh_token", "r"),
-                ("developer_token", "d"),
-            ] {
-                i.secrets.0.insert(k.into(), v.into());
-            }
-            i
-        })
+        .connect(
+            ws,
+            Provider::GoogleAds,
+            &connection_input(
+                &[("customer_id", "1234567890")],
+                &[
+                    ("client_id", "c"),
+                    ("client_secret", "s"),
+                    ("refresh_token", "r"),
+                    ("developer_token", "d"),
+                ],
+            ),
+        )
         .unwrap()
         .id;
     let locks = dir.path().join("locks");

@@ -7,37 +7,21 @@
 
 mod common;
 
-use common::{env_or, peak_rss_mib};
+use common::{bench_core, env_or, peak_rss_mib};
 use pulseboard::connectors::demo::{DemoConfig, DemoSource};
 use pulseboard::domain::run::Trigger;
-use pulseboard::domain::{ConnectionInput, Provider, WorkspaceInput};
+use pulseboard::domain::{ConnectionInput, Provider};
 use pulseboard::metrics::Grouping;
-use pulseboard::secrets::MemorySecrets;
-use pulseboard::service::{rollups, Core};
-use pulseboard::settings::Paths;
+use pulseboard::service::rollups;
 use pulseboard::sync::run_connection;
-use std::sync::Arc;
 use std::time::Instant;
 
 fn main() {
     let per_day = env_or("ENGINE_BENCH_ORDERS_PER_DAY", 230) as u32;
     let dir = tempfile::tempdir().unwrap();
-    let mut core = Core::open(
-        Paths::under(dir.path().to_path_buf()),
-        Arc::new(MemorySecrets::default()),
-    )
-    .unwrap();
-    let ws = core
-        .add_workspace(&WorkspaceInput {
-            name: "Bench".into(),
-            timezone: Some("Asia/Kolkata".into()),
-            currency: Some("INR".into()),
-            default_cogs_percent: Some("35".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let (mut core, ws) = bench_core(dir.path(), Some("35"));
     let id = core
-        .connect(ws.id, Provider::Demo, &ConnectionInput::default())
+        .connect(ws, Provider::Demo, &ConnectionInput::default())
         .unwrap()
         .id;
     let now = chrono::Utc::now();
@@ -87,7 +71,7 @@ fn main() {
     println!("  database {:.1} MiB", db as f64 / 1048576.0);
 
     let started = Instant::now();
-    let touched = rollups::refresh(core.store(), ws.id).unwrap();
+    let touched = rollups::refresh(core.store(), ws).unwrap();
     println!(
         "  then daily rollups for the {} days it touched: {:.0} ms",
         touched.days,
@@ -97,7 +81,7 @@ fn main() {
     // Two more years before that, from a second demo shop in the same
     // workspace, so the workspace holds three years.
     let older = core
-        .connect(ws.id, Provider::Demo, &ConnectionInput::default())
+        .connect(ws, Provider::Demo, &ConnectionInput::default())
         .unwrap()
         .id;
     let year_ago_utc = now - chrono::Duration::days(365);
@@ -124,7 +108,7 @@ fn main() {
     );
 
     let started = Instant::now();
-    let all = rollups::recompute_all(core.store(), ws.id).unwrap();
+    let all = rollups::recompute_all(core.store(), ws).unwrap();
     println!(
         "rollups, recompute all ({} days, three years): {:.0} ms",
         all.days,
@@ -134,13 +118,13 @@ fn main() {
     let to = now.date_naive();
     let year_ago = to - chrono::Days::new(364);
     let started = Instant::now();
-    let days = core.metrics(ws.id, year_ago, to, Grouping::Day).unwrap();
+    let days = core.metrics(ws, year_ago, to, Grouping::Day).unwrap();
     println!(
         "metrics, one year by day, from rollups: {} rows in {:.1} ms",
         days.len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
-    let workspace = core.store().workspace(ws.id).unwrap();
+    let workspace = core.store().workspace(ws).unwrap();
     let started = Instant::now();
     let live = rollups::compute(core.store(), &workspace, year_ago, to).unwrap();
     println!(
@@ -151,7 +135,7 @@ fn main() {
 
     let three_years = to - chrono::Days::new(3 * 365 - 1);
     let started = Instant::now();
-    let rows = core.metrics(ws.id, three_years, to, Grouping::Day).unwrap();
+    let rows = core.metrics(ws, three_years, to, Grouping::Day).unwrap();
     let mut csv = Vec::new();
     pulseboard::export::write_metrics(&mut csv, &rows, Grouping::Day).unwrap();
     println!(

@@ -17,16 +17,13 @@ mod serve;
 mod shopify_fake;
 
 use chrono::Utc;
-use common::{env_or, peak_rss_mib};
+use common::{bench_core, connection_input, env_or, peak_rss_mib};
 use pulseboard::connectors::shopify::{ShopifyConfig, ShopifySource};
 use pulseboard::domain::run::Trigger;
-use pulseboard::domain::{ConnectionInput, Provider, WorkspaceInput};
-use pulseboard::secrets::MemorySecrets;
+use pulseboard::domain::Provider;
 use pulseboard::service::{rollups, Core};
-use pulseboard::settings::Paths;
 use pulseboard::sync::{run_connection, AnySource, Source};
 use shopify_fake::build_shop;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "shpat_bench";
@@ -96,29 +93,16 @@ fn main() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let mut core = Core::open(
-        Paths::under(dir.path().to_path_buf()),
-        Arc::new(MemorySecrets::default()),
-    )
-    .unwrap();
-    let ws = core
-        .add_workspace(&WorkspaceInput {
-            name: "Bench".into(),
-            timezone: Some("Asia/Kolkata".into()),
-            currency: Some("INR".into()),
-            default_cogs_percent: Some("40".into()),
-            ..Default::default()
-        })
-        .unwrap()
-        .id;
+    let (mut core, ws) = bench_core(dir.path(), Some("40"));
     let connect = |core: &mut Core| {
-        core.connect(ws, Provider::Shopify, &{
-            let mut i = ConnectionInput::default();
-            i.settings
-                .insert("shop".into(), "bench.myshopify.com".into());
-            i.secrets.0.insert("access_token".into(), TOKEN.into());
-            i
-        })
+        core.connect(
+            ws,
+            Provider::Shopify,
+            &connection_input(
+                &[("shop", "bench.myshopify.com")],
+                &[("access_token", TOKEN)],
+            ),
+        )
         .unwrap()
         .id
     };

@@ -109,6 +109,37 @@ fn shop_order(id: u64, now: DateTime<Utc>) -> FakeOrder {
     }
 }
 
+/// A workspace "Ship" in India's zone and currency, with a Shiprocket
+/// connection for the API user api@example.com at `base`, added by the CLI.
+fn add_shiprocket(dir: &std::path::Path, base: &str, password: &str) {
+    cli(dir)
+        .args([
+            "workspace",
+            "add",
+            "Ship",
+            "--timezone",
+            "Asia/Kolkata",
+            "--currency",
+            "INR",
+        ])
+        .assert()
+        .success();
+    cli(dir)
+        .args([
+            "connect",
+            "shiprocket",
+            "--workspace",
+            "Ship",
+            "--email",
+            "api@example.com",
+            "--base-url",
+            base,
+        ])
+        .write_stdin(serde_json::json!({ "password": password }).to_string())
+        .assert()
+        .success();
+}
+
 #[test]
 fn shipments_sync_their_metrics_match_and_the_token_is_kept_then_renewed() {
     let dir = tempfile::tempdir().unwrap();
@@ -130,32 +161,7 @@ fn shipments_sync_their_metrics_match_and_the_token_is_kept_then_renewed() {
     ];
     let (shop_base, _shop) = shopify_fake::start(shop);
 
-    cli(dir.path())
-        .args([
-            "workspace",
-            "add",
-            "Ship",
-            "--timezone",
-            "Asia/Kolkata",
-            "--currency",
-            "INR",
-        ])
-        .assert()
-        .success();
-    cli(dir.path())
-        .args([
-            "connect",
-            "shiprocket",
-            "--workspace",
-            "Ship",
-            "--email",
-            "api@example.com",
-            "--base-url",
-            &sr_base,
-        ])
-        .write_stdin(format!(r#"{{"password":"{password}"}}"#))
-        .assert()
-        .success();
+    add_shiprocket(dir.path(), &sr_base, &password);
     cli(dir.path())
         .args([
             "connect",
@@ -280,32 +286,7 @@ fn a_wrong_password_needs_attention() {
         password: "right".into(),
         ..Default::default()
     });
-    cli(dir.path())
-        .args([
-            "workspace",
-            "add",
-            "Ship",
-            "--timezone",
-            "Asia/Kolkata",
-            "--currency",
-            "INR",
-        ])
-        .assert()
-        .success();
-    cli(dir.path())
-        .args([
-            "connect",
-            "shiprocket",
-            "--workspace",
-            "Ship",
-            "--email",
-            "api@example.com",
-            "--base-url",
-            &base,
-        ])
-        .write_stdin(r#"{"password":"wrong"}"#)
-        .assert()
-        .success();
+    add_shiprocket(dir.path(), &base, "wrong");
     let (ok, text) = sync(dir.path());
     assert!(!ok, "{text}");
     let store = open_store(dir.path());

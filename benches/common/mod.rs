@@ -25,3 +25,43 @@ pub fn env_or(key: &str, default: u64) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+use pulseboard::domain::{ConnectionInput, WorkspaceId, WorkspaceInput};
+use pulseboard::secrets::MemorySecrets;
+use pulseboard::service::Core;
+use pulseboard::settings::Paths;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A Core on a fresh data folder, secrets in memory, with one workspace
+/// ("Bench", Asia/Kolkata, INR) and the default COGS % given.
+pub fn bench_core(dir: &Path, default_cogs_percent: Option<&str>) -> (Core, WorkspaceId) {
+    let mut core = Core::open(
+        Paths::under(dir.to_path_buf()),
+        Arc::new(MemorySecrets::default()),
+    )
+    .unwrap();
+    let ws = core
+        .add_workspace(&WorkspaceInput {
+            name: "Bench".into(),
+            timezone: Some("Asia/Kolkata".into()),
+            currency: Some("INR".into()),
+            default_cogs_percent: default_cogs_percent.map(String::from),
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    (core, ws)
+}
+
+/// A connection form filled with these settings and secrets.
+pub fn connection_input(settings: &[(&str, &str)], secrets: &[(&str, &str)]) -> ConnectionInput {
+    let mut input = ConnectionInput::default();
+    for (k, v) in settings {
+        input.settings.insert((*k).into(), (*v).into());
+    }
+    for (k, v) in secrets {
+        input.secrets.0.insert((*k).into(), (*v).into());
+    }
+    input
+}

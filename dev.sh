@@ -64,6 +64,7 @@ export DISPLAY=":${display}"
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display}" ] && break; sleep 0.1; done
 openbox >/dev/null 2>&1 &
 wm=$!
+for _ in $(seq 50); do wmctrl -m >/dev/null 2>&1 && break; sleep 0.1; done
 status=0
 "$@" || status=$?
 kill "$wm" "$xvfb" 2>/dev/null || true

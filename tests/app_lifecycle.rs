@@ -12,7 +12,7 @@ use common::desktop::{
     close_window, has_web_process, require_desktop, resize_window, visible_window, wait_exit,
     wait_for, window_size, TrayMenu,
 };
-use common::{cli, launch_app};
+use common::{cli, launch_another_app, launch_app};
 use pulseboard::store::Store;
 use std::time::Duration;
 
@@ -92,7 +92,7 @@ fn window_tray_single_instance_and_quit() {
     assert_eq!(paused.as_deref(), Some("1"));
 
     // A second launch exits and brings the first instance's window back, at its last size.
-    let mut second = launch_app(dir.path(), 3600);
+    let mut second = launch_another_app(dir.path(), 3600);
     let status = wait_exit(&mut second, Duration::from_secs(20));
     assert!(
         status.success(),

@@ -15,7 +15,13 @@ fn explore_with_demo_data_on_first_launch() {
     let s = Session::new(&driver, &bin());
 
     s.wait_for_text("#page h1", "Welcome to Pulseboard");
-    s.click("#explore-demo");
+    // The button turns off while the demo is made, then the dashboard opens.
+    s.click_until("#explore-demo", "the demo being made", || {
+        let disabled = s.execute_async(
+            "const b = document.getElementById('explore-demo'); done(!b || b.disabled)",
+        );
+        (disabled == true).then_some(())
+    });
     s.wait_for_text("#page h1", "Dashboard");
     // The first sync runs in the background; the tiles fill in when it ends.
     let tiles = s.wait(60, "the revenue tile to show a figure", || {
@@ -40,7 +46,10 @@ fn explore_with_demo_data_on_first_launch() {
         "window.__seen = []; \
          window.__TAURI__.event.listen('sync-progress', (e) => window.__seen.push(e.payload)).then(() => done(true));",
     );
-    s.click("#dashboard-sync");
+    s.click_until("#dashboard-sync", "the run starting", || {
+        let v = s.execute_async("done(window.__seen.length)");
+        (v.as_u64()? > 0).then_some(())
+    });
     let seen = s.wait(60, "the run's finished event", || {
         let v = s.execute_async("done(window.__seen)");
         let list = v.as_array()?.clone();

@@ -14,6 +14,34 @@ fn output(cmd: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The bus name the running app holds (tauri-plugin-single-instance:
+/// the identifier in tauri.conf.json, then `.SingleInstance`).
+const SINGLE_INSTANCE_NAME: &str = "dev.pulseboard.app.SingleInstance";
+
+/// Wait until no instance of the app holds its single-instance name on the
+/// session bus. An app that has just been killed keeps the name until the bus
+/// daemon notices, which under load takes a while; an app launched in that
+/// moment hands over to the dying one and exits. False if one is still
+/// there after 20 s.
+pub fn wait_until_no_instance() -> bool {
+    let held = || {
+        output(Command::new("gdbus").args(DBUS).args([
+            "--method",
+            "org.freedesktop.DBus.NameHasOwner",
+            SINGLE_INSTANCE_NAME,
+        ]))
+        .is_some_and(|reply| reply.contains("true"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while held() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
 /// Poll `f` every 50 ms until it returns Some, for at most `timeout`.
 pub fn wait_for<T>(timeout: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;

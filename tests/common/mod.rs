@@ -94,8 +94,18 @@ pub fn connection_ids(data_dir: &Path) -> Vec<i64> {
 }
 
 /// Launch the desktop app on `data_dir`, quietly, with the start-up run
-/// `startup_delay_secs` after launch.
+/// `startup_delay_secs` after launch, once no earlier instance is left.
 pub fn launch_app(data_dir: &Path, startup_delay_secs: u64) -> std::process::Child {
+    assert!(
+        desktop::wait_until_no_instance(),
+        "an earlier instance of the app is still running"
+    );
+    launch_another_app(data_dir, startup_delay_secs)
+}
+
+/// Launch the desktop app even while another instance runs (which it hands
+/// over to).
+pub fn launch_another_app(data_dir: &Path, startup_delay_secs: u64) -> std::process::Child {
     std_cli(data_dir)
         .env(
             "PULSEBOARD_STARTUP_DELAY_SECS",

@@ -10,10 +10,14 @@ use std::time::{Duration, Instant};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// `tauri-driver` on two free loopback ports; killed when dropped.
+/// `tauri-driver` on two free loopback ports; killed when dropped. What it
+/// and the app it launches print goes to a log, shown when a test fails.
 pub struct Driver {
     child: Child,
     pub port: u16,
+    log: tempfile::NamedTempFile,
+    /// The app's own log folder, when the test gave it a data dir.
+    app_logs: Option<std::path::PathBuf>,
 }
 
 fn free_port() -> u16 {
@@ -32,6 +36,11 @@ impl Driver {
             std::env::var_os("DISPLAY").is_some(),
             "the end-to-end tests need an X display; run them with ./dev.sh test (it starts Xvfb)"
         );
+        assert!(
+            super::desktop::wait_until_no_instance(),
+            "an earlier instance of the app is still running"
+        );
+        let log = tempfile::NamedTempFile::new().unwrap();
         let mut cmd = Command::new("tauri-driver");
         cmd.args([
             "--port",
@@ -39,8 +48,9 @@ impl Driver {
             "--native-port",
             &native.to_string(),
         ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(log.reopen().unwrap())
+        .stderr(log.reopen().unwrap());
         // Its own process group, so Drop can end it with its WebKitWebDriver.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         for (k, v) in envs {
@@ -49,7 +59,16 @@ impl Driver {
         let child = cmd.spawn().unwrap_or_else(|e| {
             panic!("cannot start tauri-driver ({e}); install it with `cargo install tauri-driver --version '^2' --locked` or run ./dev.sh test")
         });
-        let driver = Self { child, port };
+        let app_logs = envs
+            .iter()
+            .find(|(k, _)| *k == "PULSEBOARD_DATA_DIR")
+            .map(|(_, dir)| dir.join("logs"));
+        let driver = Self {
+            child,
+            port,
+            log,
+            app_logs,
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -62,18 +81,82 @@ impl Driver {
     }
 }
 
+/// The last `lines` lines of `path` that are not blank or GTK/portal noise.
+fn tail(path: &Path, lines: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            !l.trim().is_empty()
+                && !l.contains("portal")
+                && !l.contains("Gtk-WARNING")
+                && !l.contains("pw.conf")
+        })
+        .collect();
+    kept[kept.len().saturating_sub(lines)..].join("\n")
+}
+
+/// What tauri-driver, WebKit and the app printed (`log`), and the end of the
+/// app's own log in `app_logs`: for the message of a failed test.
+fn report(log: &Path, app_logs: Option<&Path>) -> String {
+    let app_log = app_logs
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .and_then(|files| files.flatten().map(|f| f.path()).max())
+        .map(|newest| tail(&newest, 15))
+        .unwrap_or_default();
+    format!(
+        "tauri-driver and the app printed:\n{}\nthe app's log ends:\n{app_log}",
+        tail(log, 20)
+    )
+}
+
+/// Whether `pid` still runs (a zombie has exited: it holds no bus name or lock).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|s| {
+        !s.lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z'))
+    })
+}
+
 impl Drop for Driver {
+    /// End tauri-driver, WebKitWebDriver and the app, and wait until they are
+    /// gone: the next test's app must not find this one still holding the
+    /// single-instance name on the bus.
     fn drop(&mut self) {
+        let tree: Vec<u32> = super::desktop::process_tree(self.child.id())
+            .iter()
+            .map(|p| p.pid)
+            .collect();
         let group = format!("-{}", self.child.id());
         let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        for pid in &tree {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tree.iter().any(|pid| running(*pid)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = super::desktop::wait_until_no_instance();
     }
 }
 
 pub struct Session {
     agent: ureq::Agent,
     base: String,
+    log: std::path::PathBuf,
+    app_logs: Option<std::path::PathBuf>,
+}
+
+/// End the test with `message` after printing `details`. The details come
+/// last in the test's output and no backtrace follows them, so they are what
+/// a truncated CI log still shows.
+fn fail(message: &str, details: &str) -> ! {
+    eprintln!("{details}\n{message}");
+    std::panic::resume_unwind(Box::new(message.to_string()))
 }
 
 impl Session {
@@ -96,7 +179,10 @@ impl Session {
                     eprintln!("new session not ready yet ({e}); retrying");
                     std::thread::sleep(Duration::from_millis(500));
                 }
-                Err(e) => panic!("cannot start a WebDriver session: {e}"),
+                Err(e) => fail(
+                    &format!("cannot start a WebDriver session: {e}"),
+                    &report(driver.log.path(), driver.app_logs.as_deref()),
+                ),
             }
         };
         let id = reply["value"]["sessionId"]
@@ -106,6 +192,8 @@ impl Session {
         Self {
             agent,
             base: format!("{root}/session/{id}"),
+            log: driver.log.path().to_path_buf(),
+            app_logs: driver.app_logs.clone(),
         }
     }
 
@@ -138,8 +226,15 @@ impl Session {
             }
             if Instant::now() >= deadline {
                 // Say what the window shows, so a failure in CI can be read.
-                let screen = self.try_text("body").unwrap_or_default();
-                panic!("timed out after {secs} s waiting for {what}; the window shows:\n{screen}");
+                let screen = self.try_text("#page").unwrap_or_default();
+                let screen: String = screen.chars().take(600).collect();
+                fail(
+                    &format!("timed out after {secs} s waiting for {what}"),
+                    &format!(
+                        "{}\nthe page shows:\n{screen}",
+                        report(&self.log, self.app_logs.as_deref())
+                    ),
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -158,6 +253,25 @@ impl Session {
     /// Wait for the element matching `css` and return its id.
     pub fn find(&self, css: &str) -> String {
         self.wait(20, css, || self.try_find(css))
+    }
+
+    /// Click `css`, then wait up to 10 s for `took` to say the click did
+    /// something. If it did not, say so and click again, as a person would: a
+    /// synthesized press and release can straddle a re-render of the page and
+    /// then make no click at all. Three tries.
+    pub fn click_until<T>(&self, css: &str, what: &str, mut took: impl FnMut() -> Option<T>) -> T {
+        for attempt in 1..=3 {
+            self.click(css);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Some(v) = took() {
+                    return v;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            eprintln!("click {attempt} on {css} showed no sign of {what} after 10 s");
+        }
+        self.wait(1, &format!("{what} after three clicks on {css}"), took)
     }
 
     /// Click the element matching `css`; if the page re-rendered between

@@ -245,6 +245,56 @@ fn a_later_write_marks_and_recomputes_only_the_days_it_touches() {
     assert_same(&s);
 }
 
+/// A page can carry an order twice (an edit between two reads of a bulk
+/// export): the later copy wins whole, lines and refunds included, and the
+/// first copy's lines are not stored twice.
+#[test]
+fn a_page_with_an_order_twice_keeps_the_later_copy_whole() {
+    let mut s = synced();
+    let before = s.core.store().record_counts(s.conn).unwrap();
+    let placed = Utc.with_ymd_and_hms(2026, 10, 10, 15, 0, 0).unwrap();
+    let refunded = Utc.with_ymd_and_hms(2026, 10, 20, 16, 0, 0).unwrap();
+    let mut edited = order("twice-1", placed, None);
+    edited.lines[0].quantity = 3;
+    s.core
+        .store_mut()
+        .apply_page(
+            s.conn,
+            "orders",
+            &Batch::Orders(vec![order("twice-1", placed, Some(refunded)), edited]),
+            None,
+        )
+        .unwrap();
+    let after = s.core.store().record_counts(s.conn).unwrap();
+    assert_eq!(after.orders, before.orders + 1);
+    assert_eq!(after.order_lines, before.order_lines + 1);
+    assert_eq!(
+        after.refunds, before.refunds,
+        "the later copy has no refund"
+    );
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    let day = &stored(&s, "2026-10-10", "2026-10-10")[&d("2026-10-10")];
+    let without = &live(&s, "2026-10-10", "2026-10-10")[&d("2026-10-10")];
+    assert_eq!(day, without);
+    assert_same(&s);
+
+    // Stored again in a later page, as an edit is, the lines are replaced too.
+    s.core
+        .store_mut()
+        .apply_page(
+            s.conn,
+            "orders",
+            &Batch::Orders(vec![order("twice-1", placed, Some(refunded))]),
+            None,
+        )
+        .unwrap();
+    let again = s.core.store().record_counts(s.conn).unwrap();
+    assert_eq!(again.order_lines, before.order_lines + 1);
+    assert_eq!(again.refunds, before.refunds + 1);
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    assert_same(&s);
+}
+
 /// Of a customer's days only the first order's can turn between new and
 /// returning, so a write marks the order's own day and the customer's two
 /// earliest, not every day the customer ordered on.

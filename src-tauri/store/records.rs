@@ -6,6 +6,7 @@ use super::{Result, Store};
 use crate::domain::records::{ActivityKind, AdPlatform, Batch, ShipmentStatus};
 use crate::domain::ConnectionId;
 use rusqlite::{params, OptionalExtension, Transaction};
+use std::collections::HashSet;
 
 fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -130,6 +131,26 @@ pub struct RecordCounts {
     pub activities: u64,
 }
 
+/// Which of `ids` the connection already has as orders.
+fn stored_orders<'a>(
+    tx: &Transaction<'_>,
+    c: i64,
+    ids: impl Iterator<Item = &'a str>,
+) -> rusqlite::Result<HashSet<&'a str>> {
+    let ids: Vec<&str> = ids.collect();
+    let list = serde_json::to_string(&ids).expect("a list of strings is JSON");
+    // CROSS JOIN keeps the page's ids outside: one key lookup each. Left to
+    // itself, SQLite walks all the connection's orders and scans the list.
+    let mut stmt = tx.prepare_cached(
+        "SELECT j.key FROM json_each(?2) j
+         CROSS JOIN orders o ON o.connection_id = ?1 AND o.source_id = j.value",
+    )?;
+    let found = stmt
+        .query_map(params![c, list], |r| r.get::<_, usize>(0))?
+        .collect::<rusqlite::Result<Vec<usize>>>()?;
+    Ok(found.into_iter().map(|i| ids[i]).collect())
+}
+
 fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> {
     let mut n = 0;
     match batch {
@@ -146,6 +167,10 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
                      name = excluded.name, legacy_id = excluded.legacy_id",
             )?;
             // An edited order's lines and refunds replace the old ones whole.
+            // Only orders already stored can have old ones (a backfill's pages
+            // are all new): find those with one query for the page, not two
+            // empty deletes per order.
+            let mut stored = stored_orders(tx, c, orders.iter().map(|o| o.id.as_str()))?;
             let mut clear_lines = tx.prepare_cached(
                 "DELETE FROM order_lines WHERE connection_id = ?1 AND order_id = ?2",
             )?;
@@ -178,8 +203,11 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
                     o.name,
                     o.legacy_id,
                 ])?;
-                clear_lines.execute(params![c, o.id])?;
-                clear_refunds.execute(params![c, o.id])?;
+                // Also when the page itself carried this order before.
+                if !stored.insert(o.id.as_str()) {
+                    clear_lines.execute(params![c, o.id])?;
+                    clear_refunds.execute(params![c, o.id])?;
+                }
                 for l in &o.lines {
                     line_stmt.execute(params![
                         c,

@@ -157,8 +157,8 @@ impl Store {
     /// Mark every day of the workspace for recomputing.
     pub fn mark_all_rollups(&self, workspace: WorkspaceId) -> Result<()> {
         self.conn.execute(
-            "INSERT INTO rollup_dirty (workspace_id, kind, day) SELECT ?1, 'all', ''
-             WHERE NOT EXISTS (SELECT 1 FROM rollup_dirty WHERE workspace_id = ?1 AND kind = 'all')",
+            "INSERT INTO rollup_dirty (workspace_id, kind, day) VALUES (?1, 'all', '')
+             ON CONFLICT DO NOTHING",
             [workspace.0],
         )?;
         Ok(())

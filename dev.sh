@@ -56,15 +56,19 @@ headless() {
   cat > "$tmp/session.sh" <<'INNER'
 set -euo pipefail
 printf 'pulseboard-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-display=90
-while [ -e "/tmp/.X${display}-lock" ] || [ -e "/tmp/.X11-unix/X${display}" ]; do display=$((display + 1)); done
-Xvfb ":${display}" -screen 0 1400x900x24 -nolisten tcp >/dev/null 2>&1 &
+# Xvfb picks a free display and writes its number once it accepts clients.
+Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten tcp 3>"$XDG_RUNTIME_DIR/display" >/dev/null 2>&1 &
 xvfb=$!
-export DISPLAY=":${display}"
-for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display}" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -s "$XDG_RUNTIME_DIR/display" ] && break; sleep 0.1; done
+export DISPLAY=":$(head -n 1 "$XDG_RUNTIME_DIR/display")"
+# The window manager, started again if it gave up, until it answers.
 openbox >/dev/null 2>&1 &
 wm=$!
-for _ in $(seq 50); do wmctrl -m >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 100); do
+  wmctrl -m >/dev/null 2>&1 && break
+  kill -0 "$wm" 2>/dev/null || { openbox >/dev/null 2>&1 & wm=$!; }
+  sleep 0.1
+done
 status=0
 "$@" || status=$?
 kill "$wm" "$xvfb" 2>/dev/null || true

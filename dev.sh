@@ -56,8 +56,10 @@ headless() {
   cat > "$tmp/session.sh" <<'INNER'
 set -euo pipefail
 printf 'pulseboard-test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-# Xvfb picks a free display and writes its number once it accepts clients.
-Xvfb -displayfd 3 -screen 0 1400x900x24 -nolisten tcp 3>"$XDG_RUNTIME_DIR/display" >/dev/null 2>&1 &
+# Xvfb picks a free display and writes its number once it accepts clients;
+# -noreset keeps it from resetting (and dropping a window manager that is
+# just connecting) whenever its last client leaves.
+Xvfb -displayfd 3 -noreset -screen 0 1400x900x24 -nolisten tcp 3>"$XDG_RUNTIME_DIR/display" >/dev/null 2>&1 &
 xvfb=$!
 for _ in $(seq 100); do [ -s "$XDG_RUNTIME_DIR/display" ] && break; sleep 0.1; done
 export DISPLAY=":$(head -n 1 "$XDG_RUNTIME_DIR/display")"

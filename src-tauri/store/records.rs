@@ -34,7 +34,12 @@ impl Store {
         batch: &Batch,
         cursor: Option<&str>,
     ) -> Result<u64> {
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE: take the write lock first (waiting for another sync's
+        // page if need be). The page reads before it writes, and a deferred
+        // transaction that read could not upgrade once another one committed.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let written = upsert(&tx, connection.0, batch)?;
         if let Some(cursor) = cursor {
             tx.execute(

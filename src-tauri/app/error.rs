@@ -42,8 +42,14 @@ impl From<ServiceError> for CommandError {
                 message,
                 field: Some("name".into()),
             },
-            ServiceError::Store(_) | ServiceError::Paths(_) => Self::new("storage", message),
-            ServiceError::Secret(_) => Self::new("keychain", message),
+            ServiceError::Store(_) | ServiceError::Paths(_) => {
+                tracing::warn!(error = %message, "a command failed on storage");
+                Self::new("storage", message)
+            }
+            ServiceError::Secret(_) => {
+                tracing::warn!(error = %message, "a command failed on the keychain");
+                Self::new("keychain", message)
+            }
         }
     }
 }

@@ -90,8 +90,14 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_err)?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        // Every write transaction takes the write lock when it begins. A
+        // deferred one that reads first cannot take it once another handle
+        // (the app's background rollups, another sync) has committed since
+        // its read: SQLite then fails it with "database is locked" at once,
+        // without waiting. Read transactions ask for Deferred themselves.
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
         // journal_mode answers with a row, so it is read rather than executed.
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))

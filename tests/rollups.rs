@@ -155,6 +155,14 @@ fn utc_days(days: &[&str]) -> BTreeSet<NaiveDate> {
     days.iter().map(|s| d(s)).collect()
 }
 
+/// Store a page of orders on the test's connection, as a sync would.
+fn store_orders(s: &mut Setup, orders: Vec<Order>) {
+    s.core
+        .store_mut()
+        .apply_page(s.conn, "orders", &Batch::Orders(orders), None)
+        .unwrap();
+}
+
 #[test]
 fn after_a_sync_the_stored_rollups_equal_the_records_day_by_day() {
     let s = synced();
@@ -183,15 +191,7 @@ fn a_later_write_marks_and_recomputes_only_the_days_it_touches() {
     // A new order on 10 October (UTC afternoon) refunded on 20 October.
     let placed = Utc.with_ymd_and_hms(2026, 10, 10, 15, 0, 0).unwrap();
     let refunded = Utc.with_ymd_and_hms(2026, 10, 20, 16, 0, 0).unwrap();
-    s.core
-        .store_mut()
-        .apply_page(
-            s.conn,
-            "orders",
-            &Batch::Orders(vec![order("rollup-1", placed, Some(refunded))]),
-            None,
-        )
-        .unwrap();
+    store_orders(&mut s, vec![order("rollup-1", placed, Some(refunded))]);
     let pending = s.core.store().pending_rollups(s.ws).unwrap();
     assert!(!pending.all);
     assert_eq!(pending.utc_days, utc_days(&["2026-10-10", "2026-10-20"]));
@@ -223,15 +223,7 @@ fn a_later_write_marks_and_recomputes_only_the_days_it_touches() {
     // marked (and the refund's, rewritten with the order), and 10 October is
     // back to what it was.
     let moved = Utc.with_ymd_and_hms(2026, 10, 12, 15, 0, 0).unwrap();
-    s.core
-        .store_mut()
-        .apply_page(
-            s.conn,
-            "orders",
-            &Batch::Orders(vec![order("rollup-1", moved, Some(refunded))]),
-            None,
-        )
-        .unwrap();
+    store_orders(&mut s, vec![order("rollup-1", moved, Some(refunded))]);
     assert_eq!(
         s.core.store().pending_rollups(s.ws).unwrap().utc_days,
         utc_days(&["2026-10-10", "2026-10-12", "2026-10-20"])
@@ -256,15 +248,10 @@ fn a_page_with_an_order_twice_keeps_the_later_copy_whole() {
     let refunded = Utc.with_ymd_and_hms(2026, 10, 20, 16, 0, 0).unwrap();
     let mut edited = order("twice-1", placed, None);
     edited.lines[0].quantity = 3;
-    s.core
-        .store_mut()
-        .apply_page(
-            s.conn,
-            "orders",
-            &Batch::Orders(vec![order("twice-1", placed, Some(refunded)), edited]),
-            None,
-        )
-        .unwrap();
+    store_orders(
+        &mut s,
+        vec![order("twice-1", placed, Some(refunded)), edited],
+    );
     let after = s.core.store().record_counts(s.conn).unwrap();
     assert_eq!(after.orders, before.orders + 1);
     assert_eq!(after.order_lines, before.order_lines + 1);
@@ -279,15 +266,7 @@ fn a_page_with_an_order_twice_keeps_the_later_copy_whole() {
     assert_same(&s);
 
     // Stored again in a later page, as an edit is, the lines are replaced too.
-    s.core
-        .store_mut()
-        .apply_page(
-            s.conn,
-            "orders",
-            &Batch::Orders(vec![order("twice-1", placed, Some(refunded))]),
-            None,
-        )
-        .unwrap();
+    store_orders(&mut s, vec![order("twice-1", placed, Some(refunded))]);
     let again = s.core.store().record_counts(s.conn).unwrap();
     assert_eq!(again.order_lines, before.order_lines + 1);
     assert_eq!(again.refunds, before.refunds + 1);
@@ -307,13 +286,7 @@ fn an_earlier_order_moves_the_customers_first_day_and_marks_only_the_first_days(
         customer_order_count: Some(count),
         ..order(id, at(day), None)
     };
-    let apply = |s: &mut Setup, orders: Vec<Order>| {
-        s.core
-            .store_mut()
-            .apply_page(s.conn, "orders", &Batch::Orders(orders), None)
-            .unwrap();
-    };
-    apply(
+    store_orders(
         &mut s,
         vec![
             of_customer("first-day-5", 5, 3),
@@ -326,7 +299,7 @@ fn an_earlier_order_moves_the_customers_first_day_and_marks_only_the_first_days(
 
     // Shopify now reports 4 orders and the fourth is older than the others:
     // 1 October becomes the customer's first day and 5 October a returning one.
-    apply(&mut s, vec![of_customer("first-day-1", 1, 4)]);
+    store_orders(&mut s, vec![of_customer("first-day-1", 1, 4)]);
     assert_eq!(
         s.core.store().pending_rollups(s.ws).unwrap().utc_days,
         utc_days(&["2026-10-01", "2026-10-05"]),
@@ -351,7 +324,7 @@ fn an_earlier_order_moves_the_customers_first_day_and_marks_only_the_first_days(
     // An edit moves that order to 20 October: its old and new days, and the
     // two earliest after the edit (5 and 15 October); 5 October is the
     // first day again.
-    apply(&mut s, vec![of_customer("first-day-1", 20, 4)]);
+    store_orders(&mut s, vec![of_customer("first-day-1", 20, 4)]);
     assert_eq!(
         s.core.store().pending_rollups(s.ws).unwrap().utc_days,
         utc_days(&["2026-10-01", "2026-10-05", "2026-10-15", "2026-10-20"])
@@ -534,15 +507,7 @@ fn reading_never_writes_and_unstored_days_are_computed() {
 
     // A marked day reads right before anything recomputes it.
     let placed = Utc.with_ymd_and_hms(2026, 10, 10, 15, 0, 0).unwrap();
-    s.core
-        .store_mut()
-        .apply_page(
-            s.conn,
-            "orders",
-            &Batch::Orders(vec![order("rollup-2", placed, None)]),
-            None,
-        )
-        .unwrap();
+    store_orders(&mut s, vec![order("rollup-2", placed, None)]);
     let day = d("2026-10-10");
     let stale = s.core.store().rollups(s.ws, day, day).unwrap()[&day].orders;
     assert_eq!(

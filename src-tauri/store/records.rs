@@ -34,12 +34,9 @@ impl Store {
         batch: &Batch,
         cursor: Option<&str>,
     ) -> Result<u64> {
-        // IMMEDIATE: take the write lock first (waiting for another sync's
-        // page if need be). The page reads before it writes, and a deferred
-        // transaction that read could not upgrade once another one committed.
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // IMMEDIATE, as every write of the store (see `Store::open_at`): the
+        // page reads which orders are stored before it writes.
+        let tx = self.conn.transaction()?;
         let written = upsert(&tx, connection.0, batch)?;
         if let Some(cursor) = cursor {
             tx.execute(

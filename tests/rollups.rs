@@ -340,6 +340,52 @@ fn an_earlier_order_moves_the_customers_first_day_and_marks_only_the_first_days(
 }
 
 #[test]
+fn a_page_with_two_earlier_orders_of_a_customer_marks_the_old_first_day() {
+    let mut s = synced();
+    let at = |day: u32| Utc.with_ymd_and_hms(2026, 10, day, 16, 0, 0).unwrap();
+    let of_customer = |id: &str, day: u32, count: u64| Order {
+        customer_id: Some("two-earlier-customer".into()),
+        customer_order_count: Some(count),
+        ..order(id, at(day), None)
+    };
+    store_orders(
+        &mut s,
+        vec![
+            of_customer("two-earlier-5", 5, 3),
+            of_customer("two-earlier-15", 15, 3),
+            of_customer("two-earlier-25", 25, 3),
+        ],
+    );
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    let before = stored(&s, FIRST, LAST);
+
+    // One page brings two older orders: 5 October stops being the first day
+    // though after the page it is not among the customer's two earliest.
+    store_orders(
+        &mut s,
+        vec![
+            of_customer("two-earlier-2", 2, 5),
+            of_customer("two-earlier-1", 1, 5),
+        ],
+    );
+    assert_eq!(
+        s.core.store().pending_rollups(s.ws).unwrap().utc_days,
+        utc_days(&["2026-10-01", "2026-10-02", "2026-10-05"])
+    );
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    let after = stored(&s, FIRST, LAST);
+    assert_eq!(
+        after[&d("2026-10-05")].new_customers,
+        before[&d("2026-10-05")].new_customers - 1
+    );
+    assert_eq!(
+        after[&d("2026-10-05")].returning_customers,
+        before[&d("2026-10-05")].returning_customers + 1
+    );
+    assert_same(&s);
+}
+
+#[test]
 fn an_ad_row_marks_its_own_reporting_day() {
     let mut s = synced();
     let before = stored(&s, "2026-10-05", "2026-10-05");

@@ -3,10 +3,11 @@
 //! the whole page and its cursor, or neither.
 
 use super::{Result, Store};
+use crate::domain::records::Order;
 use crate::domain::records::{ActivityKind, AdPlatform, Batch, ShipmentStatus};
 use crate::domain::ConnectionId;
 use rusqlite::{params, OptionalExtension, Transaction};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -153,6 +154,76 @@ fn stored_orders<'a>(
     Ok(found.into_iter().map(|i| ids[i]).collect())
 }
 
+/// The days a page of orders marks for the rollups, written once per page
+/// instead of by the INSERT triggers of orders and refunds once per row
+/// (migration 9); the UPDATE and DELETE triggers still mark stored orders.
+///
+/// Whose figures a page of new orders can change: the days of its orders and
+/// refunds, and of each customer's first order before the page, which may now
+/// be returning (metrics.md, Customers). The first order after the page is
+/// either that one or one of the page's. A customer's other days were
+/// returning and stay so.
+struct PageMarks {
+    workspace: i64,
+    connection: i64,
+}
+
+impl PageMarks {
+    fn pause(tx: &Transaction<'_>, c: i64, orders: &[Order]) -> rusqlite::Result<Self> {
+        let workspace = tx.query_row(
+            "SELECT workspace_id FROM connections WHERE id = ?1",
+            [c],
+            |r| r.get(0),
+        )?;
+        let mut first = tx.prepare_cached(
+            "INSERT INTO rollup_dirty (workspace_id, kind, day)
+             SELECT ?1, 'utc_day', substr(COALESCE(o.processed_at, o.created_at), 1, 10)
+             FROM orders o WHERE o.connection_id = ?2 AND o.customer_id = ?3
+             ORDER BY COALESCE(o.processed_at, o.created_at) LIMIT 1
+             ON CONFLICT DO NOTHING",
+        )?;
+        let customers: BTreeSet<&str> = orders
+            .iter()
+            .filter_map(|o| o.customer_id.as_deref())
+            .collect();
+        for customer in customers {
+            first.execute(params![workspace, c, customer])?;
+        }
+        tx.execute(
+            "INSERT INTO rollup_marks_paused (connection_id) VALUES (?1)",
+            [c],
+        )?;
+        Ok(Self {
+            workspace,
+            connection: c,
+        })
+    }
+
+    fn resume(self, tx: &Transaction<'_>, orders: &[Order]) -> rusqlite::Result<()> {
+        tx.execute(
+            "DELETE FROM rollup_marks_paused WHERE connection_id = ?1",
+            [self.connection],
+        )?;
+        let mut days = BTreeSet::new();
+        for o in orders {
+            days.insert(utc_day(o.processed_at.unwrap_or(o.created_at)));
+            days.extend(o.refunds.iter().map(|r| utc_day(r.created_at)));
+        }
+        let mut mark = tx.prepare_cached(
+            "INSERT INTO rollup_dirty (workspace_id, kind, day) VALUES (?1, 'utc_day', ?2)
+             ON CONFLICT DO NOTHING",
+        )?;
+        for day in days {
+            mark.execute(params![self.workspace, day])?;
+        }
+        Ok(())
+    }
+}
+
+fn utc_day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
 fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> {
     let mut n = 0;
     match batch {
@@ -189,6 +260,7 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
                 "INSERT INTO refund_lines (connection_id, order_id, refund_id, line_id, quantity, subtotal)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
+            let marks = PageMarks::pause(tx, c, orders)?;
             for o in orders {
                 order_stmt.execute(params![
                     c,
@@ -241,6 +313,7 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
                 }
                 n += 1;
             }
+            marks.resume(tx, orders)?;
         }
         Batch::VariantCosts(costs) => {
             let mut stmt = tx.prepare_cached(

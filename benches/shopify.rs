@@ -7,7 +7,8 @@
 //! Then a paged sync with the fake's bucket at Shopify's standard limits
 //! (2,000 points, 100 a second) against the least time that bucket allows.
 //! Run with `cargo bench --bench shopify`; `SHOPIFY_BENCH_ORDERS` and
-//! `SHOPIFY_BENCH_THROTTLED_ORDERS` change the sizes.
+//! `SHOPIFY_BENCH_THROTTLED_ORDERS` change the sizes, `SHOPIFY_BENCH_BULK_PAGE`
+//! the orders per page of the export (the connector's default otherwise).
 
 mod common;
 
@@ -39,6 +40,7 @@ fn source(base: &str, history_days: u64) -> AnySource {
     let mut cfg = ShopifyConfig::new(base, TOKEN);
     cfg.history_days = Some(history_days);
     cfg.bulk_poll = Duration::from_millis(20);
+    cfg.bulk_page = env_or("SHOPIFY_BENCH_BULK_PAGE", cfg.bulk_page as u64) as usize;
     AnySource::Shopify(ShopifySource::new(cfg).unwrap())
 }
 

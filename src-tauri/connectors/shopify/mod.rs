@@ -57,9 +57,9 @@ pub struct ShopifyConfig {
     /// First wait between polls of a bulk operation (doubling, at most 10 s).
     pub bulk_poll: Duration,
     /// Orders handed to the engine per page of a bulk export. A page is one
-    /// transaction: at 10,000 a backfill writes each index page far fewer
-    /// times than at 1,000 (about a fifth less time to store it), and holds
-    /// the write lock a fraction of a second.
+    /// transaction: at 10,000 a backfill commits the same index pages a tenth
+    /// as often as at 1,000 (6% fewer instructions to store it), and still
+    /// holds the write lock under a second.
     pub bulk_page: usize,
     pub now: DateTime<Utc>,
     pub http: HttpConfig,

@@ -30,10 +30,10 @@ fn sr_orders(now: DateTime<Utc>) -> Vec<SrOrder> {
             id: 500_000 + i,
             shipment_id: 800_000 + i,
             channel_order_id: match i {
-                0 => "1001".into(),    // a Shopify order name without '#'
-                1 => "#1002".into(),   // with it
-                2 => "7003".into(),    // a Shopify order's numeric id (and name without '#')
-                _ => format!("X-{i}"), // not from Shopify
+                0 => "1001".into(),       // a Shopify order name without '#'
+                1 => "#1002".into(),      // with it
+                2 => "5550007003".into(), // a Shopify order's numeric id (its name is "#1003")
+                _ => format!("X-{i}"),    // not from Shopify
             },
             created_at: now - Duration::hours(16 * i as i64 + 3),
             status: STATUSES[i as usize % STATUSES.len()],
@@ -85,13 +85,14 @@ fn check_metrics(dir: &Path, orders: &[SrOrder]) {
     }
 }
 
-/// The fake names an order "#<id>" and gives `id` as its numeric id.
-fn shop_order(id: u64, now: DateTime<Utc>) -> FakeOrder {
+/// An order numbered `number` ("#<number>") with the numeric id `id`.
+fn shop_order(id: u64, number: u64, now: DateTime<Utc>) -> FakeOrder {
     FakeOrder {
         id,
+        number,
         created_at: now - Duration::days(2),
         processed_at: now - Duration::days(2),
-        updated_at: now - Duration::days(2) + Duration::seconds(id as i64),
+        updated_at: now - Duration::days(2) + Duration::seconds(number as i64),
         cancelled_at: None,
         test: false,
         status: "PAID",
@@ -155,9 +156,9 @@ fn shipments_sync_their_metrics_match_and_the_token_is_kept_then_renewed() {
     let shop_token = unique_secret("shpat_");
     let mut shop = ShopState::new(&shop_token, now);
     shop.orders = vec![
-        shop_order(1001, now),
-        shop_order(1002, now),
-        shop_order(7003, now),
+        shop_order(5_550_001_001, 1001, now),
+        shop_order(5_550_001_002, 1002, now),
+        shop_order(5_550_007_003, 1003, now),
     ];
     let (shop_base, _shop) = shopify_fake::start(shop);
 
@@ -217,7 +218,7 @@ fn shipments_sync_their_metrics_match_and_the_token_is_kept_then_renewed() {
     };
     assert_eq!(link(800_000), "#1001");
     assert_eq!(link(800_001), "#1002");
-    assert_eq!(link(800_002), "#7003");
+    assert_eq!(link(800_002), "#1003");
     assert_eq!(
         link(800_003),
         Value::Null,

@@ -66,6 +66,8 @@ pub struct FakeRefund {
 #[derive(Debug, Clone)]
 pub struct FakeOrder {
     pub id: u64,
+    /// The shop's order number: the order is named "#<number>".
+    pub number: u64,
     pub created_at: DateTime<Utc>,
     pub processed_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -279,7 +281,7 @@ fn order_json(s: &ShopState, counts: &HashMap<u64, (u64, DateTime<Utc>)>, o: &Fa
     };
     json!({
         "__typename": "Order",
-        "id": gid("Order", o.id), "legacyResourceId": o.id.to_string(), "name": format!("#{}", o.id),
+        "id": gid("Order", o.id), "legacyResourceId": o.id.to_string(), "name": format!("#{}", o.number),
         "createdAt": iso(o.created_at), "updatedAt": iso(o.updated_at), "processedAt": iso(o.processed_at),
         "cancelledAt": o.cancelled_at.map(iso), "test": o.test, "displayFinancialStatus": o.status,
         "currencyCode": c,
@@ -1122,6 +1124,7 @@ pub fn build_shop(n: u64, days: i64, now: DateTime<Utc>, token: &str) -> ShopSta
         let cancelled_paid = i % 71 == 23;
         let mut o = FakeOrder {
             id,
+            number: id,
             created_at: processed - Duration::minutes(3),
             processed_at: processed,
             updated_at: processed + Duration::minutes(10),

@@ -420,6 +420,67 @@ fn an_ad_row_marks_its_own_reporting_day() {
     assert_eq!(after[&day].clicks, before[&day].clicks + 10);
 }
 
+/// A page of variant costs marks the days of every order and refund with a
+/// line of a variant whose cost it changes (migration 10 marks them once per
+/// page), and nothing for a cost it repeats or a variant no line has.
+#[test]
+fn a_cost_page_marks_only_the_days_of_the_variants_it_changes() {
+    let mut s = synced();
+    let at = |day: u32| Utc.with_ymd_and_hms(2026, 10, day, 15, 0, 0).unwrap();
+    let mut costed = order("cost-1", at(10), Some(at(20)));
+    costed.lines[0].variant_id = Some("rollup-variant".into());
+    let mut other = order("cost-2", at(12), None);
+    other.lines[0].variant_id = Some("other-variant".into());
+    store_orders(&mut s, vec![costed, other]);
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    let before = stored(&s, FIRST, LAST);
+
+    let costs = |s: &mut Setup, list: &[(&str, Option<Decimal>)]| {
+        let list = list.iter().map(|(v, c)| (v.to_string(), *c)).collect();
+        s.core
+            .store_mut()
+            .apply_page(s.conn, "variants", &Batch::VariantCosts(list), None)
+            .unwrap();
+        s.core.store().pending_rollups(s.ws).unwrap()
+    };
+    let pending = costs(&mut s, &[("rollup-variant", Some(Decimal::new(1500, 2)))]);
+    assert_eq!(pending.utc_days, utc_days(&["2026-10-10", "2026-10-20"]));
+    assert!(pending.local_days.is_empty() && !pending.all);
+    let after = stored(&s, FIRST, LAST);
+    // Two units at 15.00 instead of 30% of 80.00; one refunded on the 20th.
+    assert_eq!(
+        after[&d("2026-10-10")].cogs,
+        before[&d("2026-10-10")].cogs + Decimal::new(600, 2)
+    );
+    assert_ne!(after[&d("2026-10-20")], before[&d("2026-10-20")]);
+    assert_eq!(after[&d("2026-10-12")], before[&d("2026-10-12")]);
+    assert_same(&s);
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+
+    // The same cost again, and a variant no line has: nothing to recompute.
+    let pending = costs(
+        &mut s,
+        &[
+            ("rollup-variant", Some(Decimal::new(1500, 2))),
+            ("unsold-variant", Some(Decimal::ONE)),
+        ],
+    );
+    assert!(pending.utc_days.is_empty() && pending.local_days.is_empty());
+
+    // A cost set and taken back within one page still marks its days.
+    costs(&mut s, &[("other-variant", Some(Decimal::ONE))]);
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    let pending = costs(
+        &mut s,
+        &[
+            ("other-variant", Some(Decimal::TWO)),
+            ("other-variant", Some(Decimal::ONE)),
+        ],
+    );
+    assert_eq!(pending.utc_days, utc_days(&["2026-10-12"]));
+    assert_same(&s);
+}
+
 /// The rollups as stored (no live computation), compared with the records.
 fn assert_stored_rows_are_fresh(s: &Setup) {
     assert!(!s.core.store().has_pending_rollups(s.ws).unwrap());

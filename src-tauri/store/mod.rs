@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_customer_history_index.sql"),
     include_str!("migrations/0008_cheap_rollup_marks.sql"),
     include_str!("migrations/0009_page_marks.sql"),
+    include_str!("migrations/0010_fewer_scattered_indexes.sql"),
 ];
 
 /// The schema version this build writes.

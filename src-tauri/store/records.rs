@@ -96,11 +96,18 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<ShipmentRow>> {
         let mut stmt = self.conn.prepare(
+            // By name first; then by numeric id, which is the last part of a
+            // Shopify order's GID, so the orders' primary key finds it.
             "SELECT s.source_id, s.created_at, s.status, s.freight, s.awb, s.courier, s.order_ref,
-                    (SELECT o.name FROM orders o JOIN connections oc ON oc.id = o.connection_id
-                      WHERE oc.workspace_id = c.workspace_id AND s.order_ref IS NOT NULL
-                        AND (o.name = s.order_ref OR o.name = '#' || s.order_ref OR o.legacy_id = s.order_ref)
-                      LIMIT 1)
+                    COALESCE(
+                      (SELECT o.name FROM orders o JOIN connections oc ON oc.id = o.connection_id
+                        WHERE oc.workspace_id = c.workspace_id
+                          AND (o.name = s.order_ref OR o.name = '#' || s.order_ref)
+                        LIMIT 1),
+                      (SELECT o.name FROM orders o JOIN connections oc ON oc.id = o.connection_id
+                        WHERE oc.workspace_id = c.workspace_id
+                          AND o.source_id = 'gid://shopify/Order/' || s.order_ref
+                        LIMIT 1))
              FROM shipments s JOIN connections c ON c.id = s.connection_id
              WHERE c.workspace_id = ?1
              ORDER BY s.created_at DESC, s.source_id LIMIT ?2",
@@ -170,11 +177,7 @@ struct PageMarks {
 
 impl PageMarks {
     fn pause(tx: &Transaction<'_>, c: i64, orders: &[Order]) -> rusqlite::Result<Self> {
-        let workspace = tx.query_row(
-            "SELECT workspace_id FROM connections WHERE id = ?1",
-            [c],
-            |r| r.get(0),
-        )?;
+        let workspace = workspace_of(tx, c)?;
         let mut first = tx.prepare_cached(
             "INSERT INTO rollup_dirty (workspace_id, kind, day)
              SELECT ?1, 'utc_day', substr(COALESCE(o.processed_at, o.created_at), 1, 10)
@@ -189,10 +192,7 @@ impl PageMarks {
         for customer in customers {
             first.execute(params![workspace, c, customer])?;
         }
-        tx.execute(
-            "INSERT INTO rollup_marks_paused (connection_id) VALUES (?1)",
-            [c],
-        )?;
+        pause_marks(tx, c)?;
         Ok(Self {
             workspace,
             connection: c,
@@ -200,10 +200,7 @@ impl PageMarks {
     }
 
     fn resume(self, tx: &Transaction<'_>, orders: &[Order]) -> rusqlite::Result<()> {
-        tx.execute(
-            "DELETE FROM rollup_marks_paused WHERE connection_id = ?1",
-            [self.connection],
-        )?;
+        resume_marks(tx, self.connection)?;
         let mut days = BTreeSet::new();
         for o in orders {
             days.insert(utc_day(o.processed_at.unwrap_or(o.created_at)));
@@ -218,6 +215,104 @@ impl PageMarks {
         }
         Ok(())
     }
+}
+
+/// The days a page of variant costs marks, once per page instead of by the
+/// triggers on variant_costs once per row (migration 10): every day with an
+/// order or a refund of a line whose variant the page gives a new cost. A
+/// variant is new to the store, or its cost differs from the one stored (or
+/// from the page's own earlier row of it), exactly when a trigger would fire.
+struct CostMarks {
+    workspace: i64,
+    connection: i64,
+    changed: Vec<String>,
+}
+
+impl CostMarks {
+    fn pause(
+        tx: &Transaction<'_>,
+        c: i64,
+        costs: &[(String, Option<rust_decimal::Decimal>)],
+    ) -> rusqlite::Result<Self> {
+        let workspace = workspace_of(tx, c)?;
+        let ids: Vec<&str> = costs.iter().map(|(v, _)| v.as_str()).collect();
+        let list = serde_json::to_string(&ids).expect("a list of strings is JSON");
+        let mut stmt = tx.prepare_cached(
+            "SELECT v.variant_id, v.unit_cost FROM json_each(?2) j
+             CROSS JOIN variant_costs v ON v.connection_id = ?1 AND v.variant_id = j.value",
+        )?;
+        let mut known: std::collections::HashMap<String, Option<String>> = stmt
+            .query_map(params![c, list], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut changed = BTreeSet::new();
+        for (variant, cost) in costs {
+            let cost = cost.map(|d| d.to_string());
+            if known.get(variant) != Some(&cost) {
+                changed.insert(variant.clone());
+            }
+            known.insert(variant.clone(), cost);
+        }
+        pause_marks(tx, c)?;
+        Ok(Self {
+            workspace,
+            connection: c,
+            changed: changed.into_iter().collect(),
+        })
+    }
+
+    fn resume(self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        resume_marks(tx, self.connection)?;
+        if self.changed.is_empty() {
+            return Ok(());
+        }
+        let list = serde_json::to_string(&self.changed).expect("a list of strings is JSON");
+        // One pass over the connection's lines (there is no index by variant:
+        // a backfill paid for it on every line it wrote).
+        tx.prepare_cached(
+            "INSERT INTO rollup_dirty (workspace_id, kind, day)
+             SELECT ?1, 'utc_day', substr(COALESCE(o.processed_at, o.created_at), 1, 10)
+             FROM order_lines l JOIN orders o ON o.connection_id = l.connection_id AND o.source_id = l.order_id
+             WHERE l.connection_id = ?2 AND l.variant_id IN (SELECT value FROM json_each(?3))
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![self.workspace, self.connection, list])?;
+        tx.prepare_cached(
+            "INSERT INTO rollup_dirty (workspace_id, kind, day)
+             SELECT ?1, 'utc_day', substr(r.created_at, 1, 10)
+             FROM order_lines l JOIN refunds r ON r.connection_id = l.connection_id AND r.order_id = l.order_id
+             WHERE l.connection_id = ?2 AND l.variant_id IN (SELECT value FROM json_each(?3))
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![self.workspace, self.connection, list])?;
+        Ok(())
+    }
+}
+
+fn workspace_of(tx: &Transaction<'_>, c: i64) -> rusqlite::Result<i64> {
+    tx.query_row(
+        "SELECT workspace_id FROM connections WHERE id = ?1",
+        [c],
+        |r| r.get(0),
+    )
+}
+
+/// Pause the marking triggers of orders, refunds and variant costs for this
+/// connection (migrations 9 and 10) until [`resume_marks`], in the same
+/// transaction, so no other handle ever sees the pause.
+fn pause_marks(tx: &Transaction<'_>, c: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO rollup_marks_paused (connection_id) VALUES (?1)",
+        [c],
+    )
+    .map(drop)
+}
+
+fn resume_marks(tx: &Transaction<'_>, c: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM rollup_marks_paused WHERE connection_id = ?1",
+        [c],
+    )
+    .map(drop)
 }
 
 fn utc_day(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -320,10 +415,12 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
                 "INSERT INTO variant_costs (connection_id, variant_id, unit_cost) VALUES (?1, ?2, ?3)
                  ON CONFLICT (connection_id, variant_id) DO UPDATE SET unit_cost = excluded.unit_cost",
             )?;
+            let marks = CostMarks::pause(tx, c, costs)?;
             for (variant, cost) in costs {
                 stmt.execute(params![c, variant, cost.map(|d| d.to_string())])?;
                 n += 1;
             }
+            marks.resume(tx)?;
         }
         Batch::AdDays(days) => {
             let mut stmt = tx.prepare_cached(

@@ -11,6 +11,7 @@ use crate::store::{Store, StoreError};
 use chrono::{Days, NaiveDate};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Marked days closer than this are recomputed as one range (one load of the
 /// records instead of several).
@@ -18,6 +19,9 @@ const MERGE_GAP_DAYS: i64 = 7;
 /// No range is longer than this, so recomputing years holds a month or two of
 /// records in memory at a time, not all of them.
 const MAX_RANGE_DAYS: i64 = 62;
+/// Threads that compute ranges at once, at most (each holds one range's
+/// records).
+const MAX_THREADS: usize = 4;
 
 /// What a refresh recomputed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -88,19 +92,77 @@ pub fn ranges(days: &BTreeSet<NaiveDate>, gap: i64) -> Vec<(NaiveDate, NaiveDate
     out
 }
 
-/// Compute and store the rollups of these days, one range at a time.
+/// Compute and store the rollups of these days. Called inside a write
+/// transaction that has changed no record.
 fn write_days(
     store: &Store,
     ws: &Workspace,
     days: &BTreeSet<NaiveDate>,
 ) -> Result<usize, StoreError> {
     let mut written = 0;
-    for (from, to) in ranges(days, MERGE_GAP_DAYS) {
-        let computed = compute(store, ws, from, to)?;
+    for computed in compute_ranges(store, ws, &ranges(days, MERGE_GAP_DAYS))? {
         written += computed.len();
         store.put_rollups(ws.id, &computed)?;
     }
     Ok(written)
+}
+
+/// The figures of some days.
+type Figures = BTreeMap<NaiveDate, Totals>;
+
+/// The figures of each range, in order. Several ranges (a year recomputed)
+/// are shared out among the cores: the others read through handles of their
+/// own. `store` holds the write lock and has changed no record, so every
+/// handle reads the same records it would.
+fn compute_ranges(
+    store: &Store,
+    ws: &Workspace,
+    ranges: &[(NaiveDate, NaiveDate)],
+) -> Result<Vec<Figures>, StoreError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_THREADS)
+        .min(ranges.len());
+    if threads <= 1 {
+        return ranges
+            .iter()
+            .map(|&(from, to)| compute(store, ws, from, to))
+            .collect();
+    }
+    let next = AtomicUsize::new(0);
+    // Each worker takes the next range not taken yet, until none is left.
+    let work = |s: &Store| -> Result<Vec<(usize, Figures)>, StoreError> {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(from, to)) = ranges.get(i) else {
+                return Ok(done);
+            };
+            done.push((i, compute(s, ws, from, to)?));
+        }
+    };
+    let mut results: Vec<Option<Figures>> = vec![None; ranges.len()];
+    let readers = (1..threads)
+        .map(|_| store.reader())
+        .collect::<Result<Vec<Store>, StoreError>>()?;
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = readers
+            .into_iter()
+            .map(|reader| scope.spawn(move || work(&reader)))
+            .collect();
+        let mut all = work(store)?;
+        for h in helpers {
+            all.extend(h.join().expect("a rollup thread panicked")?);
+        }
+        for (i, computed) in all {
+            results[i] = Some(computed);
+        }
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("every range was computed"))
+        .collect())
 }
 
 /// Recompute the days the triggers marked for this workspace, and clear the

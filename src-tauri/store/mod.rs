@@ -92,8 +92,32 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
-        let mut conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        let conn = Self::connect(path).map_err(open_err)?;
+        let mut store = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    /// A second handle on the same file, for reading on another thread: no
+    /// migrations (the file is this store's, already migrated), and in WAL
+    /// mode it reads the last commit without waiting on a writer.
+    pub fn reader(&self) -> Result<Self> {
+        let conn = Self::connect(&self.path).map_err(|source| StoreError::Open {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(Self {
+            conn,
+            path: self.path.clone(),
+        })
+    }
+
+    fn connect(path: &Path) -> rusqlite::Result<Connection> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // Every write transaction takes the write lock when it begins. A
         // deferred one that reads first cannot take it once another handle
         // (the app's background rollups, another sync) has committed since
@@ -101,9 +125,7 @@ impl Store {
         // without waiting. Read transactions ask for Deferred themselves.
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
         // journal_mode answers with a row, so it is read rather than executed.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(open_err)?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(%mode, "SQLite refused WAL mode");
         }
@@ -118,14 +140,8 @@ impl Store {
         conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768;
              PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864;",
-        )
-        .map_err(open_err)?;
-        let mut store = Self {
-            conn,
-            path: path.to_path_buf(),
-        };
-        store.migrate(version)?;
-        Ok(store)
+        )?;
+        Ok(conn)
     }
 
     pub fn path(&self) -> &Path {
@@ -219,6 +235,54 @@ fn parse_decimal(column: &str, raw: &str) -> Result<rust_decimal::Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sqlite_is_built_so_readers_on_several_threads_share_no_lock() {
+        // .cargo/config.toml sets these; a build without them is slower,
+        // not wrong, so this is where it shows.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let mut stmt = store.conn.prepare("PRAGMA compile_options").unwrap();
+        let options: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            options.contains(&"DEFAULT_MEMSTATUS=0".to_string()),
+            "{options:?}"
+        );
+        assert!(
+            !options.contains(&"ENABLE_MEMORY_MANAGEMENT".to_string()),
+            "{options:?}"
+        );
+        assert!(options.contains(&"THREADSAFE=1".to_string()), "{options:?}");
+    }
+
+    #[test]
+    fn a_reader_reads_the_last_commit_while_a_writer_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        store
+            .conn
+            .execute(
+                "INSERT INTO app_meta (key, value) VALUES ('k', 'committed')",
+                [],
+            )
+            .unwrap();
+        let reader = store.reader().unwrap();
+        store
+            .in_write_transaction(|s| {
+                s.conn
+                    .execute("UPDATE app_meta SET value = 'pending' WHERE key = 'k'", [])?;
+                // On another thread, as the rollups read: no wait, no lock.
+                let seen =
+                    std::thread::scope(|t| t.spawn(move || reader.meta("k")).join().unwrap())?;
+                assert_eq!(seen.as_deref(), Some("committed"));
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+    }
 
     #[test]
     fn fresh_file_gets_every_table_and_the_latest_version() {

@@ -554,7 +554,12 @@ impl Store {
         // Inside a recompute's write transaction the reads join it; otherwise
         // one read transaction keeps them consistent.
         let tx = if self.conn.is_autocommit() {
-            Some(self.conn.unchecked_transaction()?)
+            // Deferred: a read, which must not wait for (or take) the write
+            // lock, as on a reader beside a recompute holding it.
+            Some(rusqlite::Transaction::new_unchecked(
+                &self.conn,
+                rusqlite::TransactionBehavior::Deferred,
+            )?)
         } else {
             None
         };

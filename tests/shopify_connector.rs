@@ -409,7 +409,10 @@ fn a_long_backfill_goes_through_a_bulk_operation_which_may_fail_or_wait_for_anot
         s.other_bulk_polls, 0,
         "it waited for the other operation to end"
     );
+    // Every order came through exports (splitting the backfill into spans
+    // asks only for the oldest `updatedAt`, no order).
     assert!(s.served_orders.is_empty(), "no order was read page by page");
+    assert_eq!(s.bulk_started, 1 + 5, "the failed export, then five spans");
     let lines: usize = s.orders.iter().map(|o| o.lines.len()).sum();
     let refund_count: usize = s.orders.iter().map(|o| o.refunds.len()).sum();
     let c = counts(dir.path());
@@ -419,7 +422,74 @@ fn a_long_backfill_goes_through_a_bulk_operation_which_may_fail_or_wait_for_anot
     );
     let requests = s.requests;
     drop(s);
-    assert!(requests < 20, "{requests} requests for 600 orders");
+    // Five exports of about five requests each (start, three polls, the
+    // download), against 50 pages of 12 orders page by page.
+    assert!(requests < 40, "{requests} requests for 600 orders");
+    assert_metrics_match(dir.path(), &shop);
+}
+
+#[test]
+fn a_backfill_reads_spans_of_updates_one_export_each_and_resumes_at_the_span_that_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = unique_secret("shpat_");
+    let shop = build_shop(600, 200, Utc::now(), &token);
+    let (base, shop) = shopify_fake::start(shop);
+    connect(dir.path(), &base, &token, "all");
+
+    // The third span's export fails (read ahead while the second is stored).
+    shop.lock().unwrap().bulk_fail_nth = Some(3);
+    let (ok, text) = sync(dir.path());
+    assert!(!ok, "{text}");
+    assert!(text.contains("FAILED"), "{text}");
+    let (first_two, failed) = {
+        let s = shop.lock().unwrap();
+        assert_eq!(s.bulk_queries.len(), 3, "{:?}", s.bulk_queries);
+        (s.bulk_queries[..2].to_vec(), s.bulk_queries[2].clone())
+    };
+    // Each span starts where the one before it ended.
+    let bounds = |q: &str| -> (String, Option<String>) {
+        let mut parts = q.split(" AND ");
+        let from = parts
+            .next()
+            .unwrap()
+            .trim_start_matches("updated_at:>=")
+            .to_string();
+        let to = parts
+            .next()
+            .map(|t| t.trim_start_matches("updated_at:<").to_string());
+        (from, to)
+    };
+    let (_, end1) = bounds(&first_two[0]);
+    let (start2, end2) = bounds(&first_two[1]);
+    let (start3, _) = bounds(&failed);
+    assert_eq!(end1.as_deref(), Some(start2.as_str()));
+    assert_eq!(end2.as_deref(), Some(start3.as_str()));
+    // The two spans read are stored whole, nothing of the failed one.
+    let until = chrono::DateTime::parse_from_rfc3339(start3.trim_matches('\'')).unwrap();
+    let expected = shop
+        .lock()
+        .unwrap()
+        .orders
+        .iter()
+        .filter(|o| o.updated_at < until)
+        .count() as u64;
+    assert!(expected > 0 && expected < 600, "{expected}");
+    assert_eq!(counts(dir.path()).orders, expected);
+
+    // The next sync goes on at the failed span, and reads up to now.
+    shop.lock().unwrap().bulk_fail_nth = None;
+    let (ok, text) = sync(dir.path());
+    assert!(ok, "{text}");
+    let s = shop.lock().unwrap();
+    assert_eq!(s.bulk_queries.len(), 6, "{:?}", s.bulk_queries);
+    assert_eq!(s.bulk_queries[3], failed, "the same span again");
+    assert_eq!(
+        bounds(&s.bulk_queries[5]).1,
+        None,
+        "the last span is open-ended"
+    );
+    drop(s);
+    assert_eq!(counts(dir.path()).orders, 600);
     assert_metrics_match(dir.path(), &shop);
 }
 

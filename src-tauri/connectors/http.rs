@@ -187,6 +187,15 @@ impl HttpClient {
         })
     }
 
+    /// A client of its own (connections, pacing) for another thread and its
+    /// runtime, counting into the same counters and redacting the same values.
+    pub fn sibling(&self) -> Result<Self, FetchError> {
+        let mut other = Self::new(self.config.clone())?;
+        other.counters = self.counters.clone();
+        other.secrets = self.secrets.clone();
+        Ok(other)
+    }
+
     /// Values blanked out of every error message this client builds.
     pub fn redacting(mut self, secrets: impl IntoIterator<Item = String>) -> Self {
         self.secrets.extend(secrets);

@@ -125,6 +125,15 @@ pub struct ShopState {
     pub drain_at: Vec<usize>,
     /// Bulk operations end as FAILED.
     pub bulk_fail: bool,
+    /// Fail only the export started as this one (1 = the first ever).
+    pub bulk_fail_nth: Option<usize>,
+    /// The search query of every bulk export started, in order.
+    pub bulk_queries: Vec<String>,
+    /// Keep each export and serve it again to the same bulk query, as if
+    /// Shopify wrote it in no time (for the benchmark: a second sync then
+    /// waits on nothing the fake does).
+    pub reuse_exports: bool,
+    exports: HashMap<String, (axum::body::Bytes, usize)>,
     /// Polls a bulk operation stays RUNNING.
     pub bulk_polls: usize,
     /// Another app's bulk query is running for this many more polls of it.
@@ -184,6 +193,10 @@ impl ShopState {
             fail_at: vec![],
             drain_at: vec![],
             bulk_fail: false,
+            bulk_fail_nth: None,
+            bulk_queries: Vec::new(),
+            reuse_exports: false,
+            exports: HashMap::new(),
             bulk_polls: 2,
             other_bulk_polls: 0,
             requests: 0,
@@ -746,12 +759,20 @@ fn start_bulk(s: &mut ShopState, query: &str) -> Value {
     }
     s.bulk_started += 1;
     let id = 1000 + s.ops.len() as u64;
+    let fail = s.bulk_fail || s.bulk_fail_nth == Some(s.bulk_started);
+    let search = query
+        .split("query: \"")
+        .nth(1)
+        .and_then(|q| q.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    s.bulk_queries.push(search);
     s.ops.insert(
         id,
         BulkOp {
             query: query.into(),
             polls_left: s.bulk_polls,
-            fail: s.bulk_fail,
+            fail,
             jsonl: None,
             lines: 0,
         },
@@ -789,9 +810,18 @@ fn poll_bulk(s: &mut ShopState, n: u64) -> Value {
     }
     if op.jsonl.is_none() {
         let query = op.query.clone();
-        let started = Instant::now();
-        let (jsonl, lines) = export(s, &query);
-        s.export_time += started.elapsed();
+        let (jsonl, lines) = match s.exports.get(&query).filter(|_| s.reuse_exports) {
+            Some(kept) => kept.clone(),
+            None => {
+                let started = Instant::now();
+                let written = export(s, &query);
+                s.export_time += started.elapsed();
+                if s.reuse_exports {
+                    s.exports.insert(query, written.clone());
+                }
+                written
+            }
+        };
         let op = s.ops.get_mut(&n).unwrap();
         op.jsonl = Some(jsonl);
         op.lines = lines;

@@ -61,6 +61,11 @@ pub struct ShopifyConfig {
     /// as often as at 1,000 (6% fewer instructions to store it), and still
     /// holds the write lock under a second.
     pub bulk_page: usize,
+    /// A bulk backfill is read as this many exports of equal spans of
+    /// `updatedAt`, oldest first (none shorter than `bulk_over_days`). While
+    /// the engine stores one, the next is exported and parsed on a thread of
+    /// its own, and only about one span's export is held in memory.
+    pub bulk_windows: u32,
     pub now: DateTime<Utc>,
     pub http: HttpConfig,
 }
@@ -75,6 +80,7 @@ impl ShopifyConfig {
             bulk_over_days: 30,
             bulk_poll: Duration::from_secs(1),
             bulk_page: 10_000,
+            bulk_windows: 5,
             now: Utc::now(),
             http: HttpConfig::default(),
         }
@@ -111,10 +117,13 @@ pub mod size {
 /// A stream's bookmark: everything updated before `since` is stored. Within
 /// a pass, `after` (a page cursor) or `bulk` (an operation and how many of its
 /// orders are stored) say where it stands, and `max` is the newest
-/// `updatedAt` seen so far.
+/// `updatedAt` seen so far. A bulk backfill reads `step` seconds of updates
+/// per export.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Pass {
     since: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    step: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     after: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,6 +136,9 @@ struct Pass {
 struct BulkAt {
     id: String,
     done: usize,
+    /// The export holds orders updated before this (`None`: up to now).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    until: Option<DateTime<Utc>>,
 }
 
 impl Pass {
@@ -142,6 +154,7 @@ impl Pass {
     fn done(&self) -> Pass {
         Pass {
             since: self.max.map_or(self.since, |m| m.max(self.since)),
+            step: None,
             after: None,
             max: None,
             bulk: None,
@@ -156,6 +169,7 @@ fn iso(t: DateTime<Utc>) -> String {
 /// A bulk export read into memory, handed out a page at a time.
 struct BulkResult {
     id: String,
+    until: Option<DateTime<Utc>>,
     orders: Vec<Order>,
     bad: Vec<BadRecord>,
     max: Option<DateTime<Utc>>,
@@ -165,6 +179,13 @@ pub struct ShopifySource {
     cfg: ShopifyConfig,
     shop: Shop,
     bulk: tokio::sync::Mutex<Option<BulkResult>>,
+    ahead: std::sync::Mutex<Option<Ahead>>,
+}
+
+/// The next span's export, being read on a thread of its own.
+struct Ahead {
+    since: DateTime<Utc>,
+    result: tokio::sync::oneshot::Receiver<Result<BulkResult, FetchError>>,
 }
 
 impl ShopifySource {
@@ -175,6 +196,7 @@ impl ShopifySource {
             cfg,
             shop,
             bulk: tokio::sync::Mutex::new(None),
+            ahead: std::sync::Mutex::new(None),
         })
     }
 
@@ -194,7 +216,7 @@ impl ShopifySource {
     pub fn start(&self, stream: &str, stored: Option<String>) -> Option<String> {
         let parsed = stored.and_then(|s| serde_json::from_str::<Pass>(&s).ok());
         let pass = match parsed {
-            Some(p) if p.after.is_some() || p.bulk.is_some() => p,
+            Some(p) if p.after.is_some() || p.bulk.is_some() || p.step.is_some() => p,
             Some(p) => Pass {
                 since: p.since - self.cfg.overlap,
                 ..p
@@ -206,6 +228,7 @@ impl ShopifySource {
                 } else {
                     self.history_start()
                 },
+                step: None,
                 after: None,
                 max: None,
                 bulk: None,
@@ -221,7 +244,9 @@ impl ShopifySource {
         match stream {
             "orders" => {
                 let backlog = self.cfg.now - pass.since;
+                // A backfill in spans reads every span through an export.
                 if pass.bulk.is_some()
+                    || pass.step.is_some()
                     || (pass.after.is_none() && backlog > Span::days(self.cfg.bulk_over_days))
                 {
                     self.bulk_page(pass).await
@@ -501,7 +526,11 @@ impl ShopifySource {
 
     /// The bulk query: the paged query's order without page sizes; every
     /// nested connection comes back as lines of its own.
-    fn bulk_query(since: DateTime<Utc>) -> String {
+    fn bulk_query(since: DateTime<Utc>, until: Option<DateTime<Utc>>) -> String {
+        let mut filter = Self::filter(since);
+        if let Some(u) = until {
+            filter.push_str(&format!(" AND updated_at:<'{}'", iso(u)));
+        }
         format!(
             "{{ orders(query: \"{filter}\", sortKey: UPDATED_AT) {{ edges {{ node {{
   {ORDER_FIELDS}
@@ -510,23 +539,135 @@ impl ShopifySource {
     refundLineItems {{ edges {{ node {{ {REFUND_LINE_FIELDS} }} }} }}
     refundShippingLines {{ edges {{ node {{ {REFUND_SHIPPING_FIELDS} }} }} }}
   }}
-}} }} }} }}",
-            filter = Self::filter(since)
+}} }} }} }}"
         )
     }
 
-    async fn bulk_page(&self, pass: Pass) -> Result<Page, FetchError> {
+    /// The `updatedAt` of the least recently updated order from `since` on.
+    async fn oldest_update(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, FetchError> {
+        let query = "query Oldest($query: String!) {
+  orders(first: 1, query: $query, sortKey: UPDATED_AT) { nodes { updatedAt } }
+}";
+        let data = self
+            .shop
+            .query(query, json!({"query": Self::filter(since)}), 3.0)
+            .await?;
+        match data.pointer("/orders/nodes/0/updatedAt") {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| Some(t.with_timezone(&Utc)))
+                .ok_or_else(|| self.shop.odd(&format!("an order's updatedAt is {v}"))),
+        }
+    }
+
+    /// Split a backfill from `since` into `bulk_windows` spans of updates,
+    /// from the oldest stored order on: where the pass starts, and the span.
+    async fn plan_windows(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<(DateTime<Utc>, Option<i64>), FetchError> {
+        let Some(oldest) = self.oldest_update(since).await? else {
+            return Ok((since, None)); // nothing to read: one export says so
+        };
+        // Whole seconds, as the search filter has them.
+        let start = since.max(oldest - Span::seconds(1));
+        let span = (self.cfg.now - start).num_seconds().max(1);
+        let windows = i64::from(self.cfg.bulk_windows.max(1));
+        let step = ((span + windows - 1) / windows).max(self.cfg.bulk_over_days * 86_400);
+        Ok((start, Some(step)))
+    }
+
+    /// Where the export starting at `since` ends: a span later, or `None`
+    /// for the last one, which reads up to now (so an order updated during
+    /// the backfill is still read). Less than half a span left over joins
+    /// the last export rather than making one of its own (as when a later
+    /// run goes on with a backfill planned up to an earlier now).
+    fn window_end(&self, since: DateTime<Utc>, step: Option<i64>) -> Option<DateTime<Utc>> {
+        let step = step?;
+        let end = since + Span::seconds(step);
+        (end + Span::seconds(step / 2) < self.cfg.now).then_some(end)
+    }
+
+    /// Export and read the span from `since` on a thread of its own (with
+    /// its own HTTP client and runtime), while the engine stores the current
+    /// one. Shopify runs one bulk query at a time; this starts only after
+    /// the current export is read.
+    fn read_ahead(&self, since: DateTime<Utc>, step: Option<i64>) -> Result<(), FetchError> {
+        let worker = ShopifySource {
+            cfg: self.cfg.clone(),
+            shop: Shop::new(self.shop.http.sibling()?, &self.cfg.base, &self.cfg.token),
+            bulk: tokio::sync::Mutex::new(None),
+            ahead: std::sync::Mutex::new(None),
+        };
+        let until = self.window_end(since, step);
+        let (send, result) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("shopify-export".into())
+            .spawn(move || {
+                let read = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| FetchError::Setup(format!("no runtime for the export: {e}")))
+                    .and_then(|rt| {
+                        rt.block_on(async {
+                            let id = worker.start_bulk(since, until).await?;
+                            worker.read_bulk(&id, until).await
+                        })
+                    });
+                // Nobody waits for it when the run has ended.
+                let _ = send.send(read);
+            })
+            .map_err(|e| FetchError::Setup(format!("no thread for the export: {e}")))?;
+        *self.ahead.lock().expect("not poisoned") = Some(Ahead { since, result });
+        Ok(())
+    }
+
+    /// The export of the span from `since`: the one read ahead when it is
+    /// that span's, else started and read now.
+    async fn export(
+        &self,
+        since: DateTime<Utc>,
+        step: Option<i64>,
+    ) -> Result<BulkResult, FetchError> {
+        let ahead = self.ahead.lock().expect("not poisoned").take();
+        if let Some(ahead) = ahead.filter(|a| a.since == since) {
+            return ahead
+                .result
+                .await
+                .map_err(|_| self.shop.odd("the export thread ended without a result"))?;
+        }
+        let until = self.window_end(since, step);
+        let id = self.start_bulk(since, until).await?;
+        self.read_bulk(&id, until).await
+    }
+
+    async fn bulk_page(&self, mut pass: Pass) -> Result<Page, FetchError> {
         let mut held = self.bulk.lock().await;
         let Some(at) = pass.bulk.clone() else {
-            // Start the export, wait for it, read it; the orders follow page by page.
-            let id = self.start_bulk(pass.since).await?;
-            let result = self.read_bulk(&id).await?;
+            // Start the export of the next span, wait for it, read it; its
+            // orders follow page by page while the span after it is read.
+            if pass.step.is_none() {
+                (pass.since, pass.step) = self.plan_windows(pass.since).await?;
+            }
+            let result = self.export(pass.since, pass.step).await?;
+            if let Some(next) = result.until {
+                self.read_ahead(next, pass.step)?;
+            }
             let bad = result.bad.clone();
-            *held = Some(result);
             let next = Pass {
-                bulk: Some(BulkAt { id, done: 0 }),
+                bulk: Some(BulkAt {
+                    id: result.id.clone(),
+                    done: 0,
+                    until: result.until,
+                }),
                 ..pass
             };
+            *held = Some(result);
             return Ok(Page {
                 batch: Batch::Orders(vec![]),
                 bad,
@@ -536,44 +677,57 @@ impl ShopifySource {
         };
         if held.as_ref().map(|r| r.id.as_str()) != Some(at.id.as_str()) {
             // A run that stopped mid-export: read the same export again.
-            *held = Some(self.read_bulk(&at.id).await?);
+            *held = Some(self.read_bulk(&at.id, at.until).await?);
         }
         let result = held.as_mut().expect("set above");
         let end = (at.done + self.cfg.bulk_page).min(result.orders.len());
         let batch: Vec<Order> = result.orders[at.done..end].to_vec();
-        let mut pass = pass;
         if let Some(m) = result.max {
             pass.seen(m);
         }
-        if end >= result.orders.len() {
-            *held = None;
-            Ok(Page {
-                batch: Batch::Orders(batch),
-                bad: vec![],
-                cursor: Some(pass.done().encode()),
-                more: false,
-            })
-        } else {
-            pass.bulk = Some(BulkAt {
-                id: at.id,
-                done: end,
-            });
-            Ok(Page {
+        if end < result.orders.len() {
+            pass.bulk = Some(BulkAt { done: end, ..at });
+            return Ok(Page {
                 batch: Batch::Orders(batch),
                 bad: vec![],
                 cursor: Some(pass.encode()),
                 more: true,
-            })
+            });
         }
+        *held = None;
+        let (cursor, more) = match at.until {
+            // Everything updated before the span's end is stored: the next
+            // span starts there.
+            Some(until) => (
+                Pass {
+                    since: until,
+                    bulk: None,
+                    ..pass
+                }
+                .encode(),
+                true,
+            ),
+            None => (pass.done().encode(), false),
+        };
+        Ok(Page {
+            batch: Batch::Orders(batch),
+            bad: vec![],
+            cursor: Some(cursor),
+            more,
+        })
     }
 
     /// Start the export; when another bulk query of this app is running,
     /// wait for it to end first (Shopify runs one at a time).
-    async fn start_bulk(&self, since: DateTime<Utc>) -> Result<String, FetchError> {
+    async fn start_bulk(
+        &self,
+        since: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<String, FetchError> {
         let mutation = "mutation Export($query: String!) {
   bulkOperationRunQuery(query: $query) { bulkOperation { id status } userErrors { field message } }
 }";
-        let inner = Self::bulk_query(since);
+        let inner = Self::bulk_query(since, until);
         for _ in 0..5 {
             let data = self
                 .shop
@@ -659,9 +813,14 @@ impl ShopifySource {
 
     /// Wait for the export and read its JSONL: orders on lines of their own,
     /// nested connections' nodes on lines naming their parent (in any order).
-    async fn read_bulk(&self, id: &str) -> Result<BulkResult, FetchError> {
+    async fn read_bulk(
+        &self,
+        id: &str,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<BulkResult, FetchError> {
         let mut result = BulkResult {
             id: id.to_string(),
+            until,
             orders: vec![],
             bad: vec![],
             max: None,
@@ -874,6 +1033,7 @@ mod tests {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         let mut p = Pass {
             since: t("2026-01-01T00:00:00Z"),
+            step: None,
             after: Some("c".into()),
             max: None,
             bulk: None,
@@ -888,5 +1048,28 @@ mod tests {
         let restart: Pass =
             serde_json::from_str(&src.start("orders", Some(done.encode())).unwrap()).unwrap();
         assert_eq!(restart.since, t("2026-01-31T23:58:00Z"));
+    }
+
+    #[test]
+    fn a_span_ends_a_step_later_unless_less_than_half_a_step_would_be_left() {
+        let cfg = ShopifyConfig::new("http://127.0.0.1:9", "t");
+        let now = cfg.now;
+        let src = ShopifySource::new(cfg).unwrap();
+        let day = 86_400;
+        let start = now - Span::days(50);
+        assert_eq!(
+            src.window_end(start, Some(10 * day)),
+            Some(start + Span::days(10))
+        );
+        // 16 days left: a span of 10 leaves 6, more than half a span.
+        let late = now - Span::days(16);
+        assert_eq!(
+            src.window_end(late, Some(10 * day)),
+            Some(late + Span::days(10))
+        );
+        // 14 days left: the last span takes them all, up to now.
+        assert_eq!(src.window_end(now - Span::days(14), Some(10 * day)), None);
+        // Not in spans at all: one export up to now.
+        assert_eq!(src.window_end(start, None), None);
     }
 }

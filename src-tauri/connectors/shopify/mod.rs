@@ -11,8 +11,10 @@
 //! can): a bookmark of the newest `updatedAt` seen, re-read with a small
 //! overlap, so an unchanged shop costs one request per stream. A first sync
 //! reads [`ShopifyConfig::history_days`] (all history when `None`); a backlog
-//! longer than [`ShopifyConfig::bulk_over_days`] goes through a bulk
-//! operation and its JSONL export instead of thousands of pages. Nested lists
+//! longer than [`ShopifyConfig::bulk_over_days`] goes through bulk
+//! operations and their JSONL exports instead of thousands of pages, one
+//! export per span of updates, the next read on another thread while the
+//! engine stores one ([`ShopifyConfig::bulk_windows`]). Nested lists
 //! longer than one page are followed to the end with `node(id:)` queries.
 //! Page sizes keep every query under 1,000 cost points, and each reply's
 //! `throttleStatus` paces the next request so the bucket is not emptied.

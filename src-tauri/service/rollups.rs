@@ -141,11 +141,10 @@ fn compute_ranges(
             done.push((i, compute(s, ws, from, to)?));
         }
     };
-    let mut results: Vec<Option<Figures>> = vec![None; ranges.len()];
     let readers = (1..threads)
         .map(|_| store.reader())
         .collect::<Result<Vec<Store>, StoreError>>()?;
-    std::thread::scope(|scope| {
+    let mut all = std::thread::scope(|scope| {
         let helpers: Vec<_> = readers
             .into_iter()
             .map(|reader| scope.spawn(move || work(&reader)))
@@ -154,15 +153,11 @@ fn compute_ranges(
         for h in helpers {
             all.extend(h.join().expect("a rollup thread panicked")?);
         }
-        for (i, computed) in all {
-            results[i] = Some(computed);
-        }
-        Ok::<_, StoreError>(())
+        Ok::<_, StoreError>(all)
     })?;
-    Ok(results
-        .into_iter()
-        .map(|r| r.expect("every range was computed"))
-        .collect())
+    // Back in the ranges' order.
+    all.sort_unstable_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, computed)| computed).collect())
 }
 
 /// Recompute the days the triggers marked for this workspace, and clear the

@@ -23,10 +23,11 @@ use meta_fake::{MetaFake, MetaRow};
 use pulseboard::connectors::google::{GoogleConfig, GoogleSource};
 use pulseboard::connectors::meta::{MetaConfig, MetaSource};
 use pulseboard::connectors::HttpConfig;
+use pulseboard::connectors::{BoxSource, Source};
 use pulseboard::domain::run::Trigger;
 use pulseboard::domain::Provider;
-use pulseboard::service::rollups;
-use pulseboard::sync::{run_connection, AnySource, Source};
+use pulseboard::rollups;
+use pulseboard::sync::run_connection;
 use rust_decimal::Decimal;
 use std::time::{Duration, Instant};
 
@@ -116,11 +117,11 @@ fn main() {
         cfg.base = meta.base.clone();
         cfg.earliest = earliest;
         cfg.poll = Duration::from_millis(10);
-        AnySource::Meta(MetaSource::new(cfg).unwrap())
+        Box::new(MetaSource::new(cfg).unwrap()) as BoxSource
     };
     let google_source = || {
         let s = google.state.lock().unwrap();
-        AnySource::Google(
+        Box::new(
             GoogleSource::new(GoogleConfig {
                 base: google.base.clone(),
                 token_url: format!("{}/token", google.base),
@@ -141,7 +142,7 @@ fn main() {
                 http: HttpConfig::default(),
             })
             .unwrap(),
-        )
+        ) as BoxSource
     };
 
     let rss_now = std::fs::read_to_string("/proc/self/status")
@@ -155,11 +156,11 @@ fn main() {
         / 1024.0;
     println!("{years} years × {campaigns} campaigns per platform ({} rows each); RSS with the fakes loaded {rss_now:.1} MiB", days as usize * campaigns);
     for (name, id, make) in [
-        ("Meta", meta_id, &meta_source as &dyn Fn() -> AnySource),
+        ("Meta", meta_id, &meta_source as &dyn Fn() -> BoxSource),
         (
             "Google",
             google_id,
-            &google_source as &dyn Fn() -> AnySource,
+            &google_source as &dyn Fn() -> BoxSource,
         ),
     ] {
         // The lower bound: the same pages downloaded and parsed, nothing stored.

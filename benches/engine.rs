@@ -12,7 +12,7 @@ use pulseboard::connectors::demo::{DemoConfig, DemoSource};
 use pulseboard::domain::run::Trigger;
 use pulseboard::domain::{ConnectionInput, Provider};
 use pulseboard::metrics::Grouping;
-use pulseboard::service::rollups;
+use pulseboard::rollups;
 use pulseboard::sync::run_connection;
 use std::time::Instant;
 

@@ -26,10 +26,12 @@ mod shopify_fake;
 use chrono::{DateTime, Utc};
 use common::{bench_core, connection_input, env_or, peak_rss_mib};
 use pulseboard::connectors::shopify::{ShopifyConfig, ShopifySource};
+use pulseboard::connectors::{BoxSource, Source};
 use pulseboard::domain::run::Trigger;
 use pulseboard::domain::Provider;
-use pulseboard::service::{rollups, Core};
-use pulseboard::sync::{run_connection, AnySource, Source};
+use pulseboard::rollups;
+use pulseboard::service::Core;
+use pulseboard::sync::run_connection;
 use shopify_fake::build_shop;
 use std::time::{Duration, Instant};
 
@@ -42,14 +44,14 @@ fn take_export_time(shop: &shopify_fake::Shared) -> f64 {
     std::mem::take(&mut s.export_time).as_secs_f64()
 }
 
-fn source(base: &str, history_days: u64, now: DateTime<Utc>) -> AnySource {
+fn source(base: &str, history_days: u64, now: DateTime<Utc>) -> BoxSource {
     let mut cfg = ShopifyConfig::new(base, TOKEN);
     // One `now` for both runs: the same spans, so the same exports.
     cfg.now = now;
     cfg.history_days = Some(history_days);
     cfg.bulk_poll = Duration::from_millis(20);
     cfg.bulk_page = env_or("SHOPIFY_BENCH_BULK_PAGE", cfg.bulk_page as u64) as usize;
-    AnySource::Shopify(ShopifySource::new(cfg).unwrap())
+    Box::new(ShopifySource::new(cfg).unwrap())
 }
 
 fn main() {

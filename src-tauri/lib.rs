@@ -8,6 +8,7 @@ pub mod connectors;
 pub mod domain;
 pub mod export;
 pub mod metrics;
+pub mod rollups;
 pub mod secrets;
 pub mod service;
 pub mod settings;

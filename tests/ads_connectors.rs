@@ -9,9 +9,9 @@ use chrono::{Days, NaiveDate, Utc};
 use common::google_fake::{GoogleFake, GoogleRow};
 use common::meta_fake::{MetaFake, MetaRow};
 use common::{cli, daily_metrics, open_store, unique_secret};
-use pulseboard::connectors::google::{GoogleConfig, GoogleSource};
-use pulseboard::connectors::meta::{MetaConfig, MetaSource};
-use pulseboard::connectors::{FetchError, HttpConfig};
+use pulseboard::connectors::google::{self, GoogleConfig, GoogleSource};
+use pulseboard::connectors::meta::{self, MetaConfig, MetaSource};
+use pulseboard::connectors::{FetchError, HttpConfig, Source};
 use pulseboard::domain::records::Batch;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -357,7 +357,7 @@ fn google_source(fake: &GoogleFake) -> GoogleSource {
 async fn read_all<F, Fut>(mut fetch: F) -> Result<usize, FetchError>
 where
     F: FnMut(Option<String>) -> Fut,
-    Fut: std::future::Future<Output = Result<pulseboard::sync::Page, FetchError>>,
+    Fut: std::future::Future<Output = Result<pulseboard::connectors::Page, FetchError>>,
 {
     let mut cursor = None;
     let mut rows = 0;
@@ -386,7 +386,7 @@ async fn meta_throttled_mid_sync_pauses_for_the_headers_time_and_does_not_restar
     let started = Instant::now();
     let rows = read_all(|c| {
         let src = &src;
-        async move { src.fetch_page(c.as_deref()).await }
+        async move { src.fetch(meta::STREAM, c.as_deref()).await }
     })
     .await
     .unwrap();
@@ -418,7 +418,7 @@ async fn meta_reads_a_long_backlog_through_async_report_runs() {
     let src = MetaSource::new(cfg).unwrap();
     let rows = read_all(|c| {
         let src = &src;
-        async move { src.fetch_page(c.as_deref()).await }
+        async move { src.fetch(meta::STREAM, c.as_deref()).await }
     })
     .await
     .unwrap();
@@ -431,7 +431,7 @@ async fn meta_reads_a_long_backlog_through_async_report_runs() {
     cfg.poll = Duration::from_millis(50);
     let err = MetaSource::new(cfg)
         .unwrap()
-        .fetch_page(None)
+        .fetch(meta::STREAM, None)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("ended as 'Job Failed'"), "{err}");
@@ -451,7 +451,7 @@ async fn meta_expired_token_and_misspelt_field_fail_clearly() {
     fake.with(|s| s.rows = meta_rows(5, 2));
     fake.with(|s| s.token_expired = true);
     let err = meta_source(&fake, &token)
-        .fetch_page(None)
+        .fetch(meta::STREAM, None)
         .await
         .unwrap_err();
     assert!(err.is_auth(), "{err}");
@@ -467,7 +467,7 @@ async fn meta_expired_token_and_misspelt_field_fail_clearly() {
     cfg.fields.push("inline_link_clikcs".into());
     let err = MetaSource::new(cfg)
         .unwrap()
-        .fetch_page(None)
+        .fetch(meta::STREAM, None)
         .await
         .unwrap_err();
     assert!(matches!(err, FetchError::Fatal { .. }), "{err}");
@@ -491,7 +491,7 @@ async fn google_quota_errors_wait_their_retry_delay_and_tokens_renew_mid_sync() 
     let src = google_source(&fake);
     let rows = read_all(|c| {
         let src = &src;
-        async move { src.fetch_page(c.as_deref()).await }
+        async move { src.fetch(google::STREAM, c.as_deref()).await }
     })
     .await
     .unwrap();
@@ -514,7 +514,10 @@ async fn google_quota_errors_wait_their_retry_delay_and_tokens_renew_mid_sync() 
 async fn google_revoked_refresh_token_and_misspelt_field_fail_clearly() {
     let fake = GoogleFake::start(CUSTOMER);
     fake.with(|s| s.revoked = true);
-    let err = google_source(&fake).fetch_page(None).await.unwrap_err();
+    let err = google_source(&fake)
+        .fetch(google::STREAM, None)
+        .await
+        .unwrap_err();
     assert!(err.is_auth(), "{err}");
     assert!(err.to_string().contains("reconnect Google"), "{err}");
     let secret = fake.with(|s| s.refresh_token.clone());
@@ -531,7 +534,7 @@ async fn google_revoked_refresh_token_and_misspelt_field_fail_clearly() {
         ..google_config(&fake)
     })
     .unwrap();
-    let err = src.fetch_page(None).await.unwrap_err();
+    let err = src.fetch(google::STREAM, None).await.unwrap_err();
     assert!(matches!(err, FetchError::Fatal { .. }), "{err}");
     assert!(
         err.to_string()
@@ -654,7 +657,7 @@ async fn meta_slows_down_when_usage_nears_the_limit() {
     let src = meta_source(&fake, &token);
     read_all(|c| {
         let src = &src;
-        async move { src.fetch_page(c.as_deref()).await }
+        async move { src.fetch(meta::STREAM, c.as_deref()).await }
     })
     .await
     .unwrap();
@@ -673,7 +676,10 @@ async fn meta_slows_down_when_usage_nears_the_limit() {
 #[tokio::test]
 async fn google_permission_denied_says_to_check_the_login_customer_id() {
     let fake = GoogleFake::start("5555555555");
-    let err = google_source(&fake).fetch_page(None).await.unwrap_err();
+    let err = google_source(&fake)
+        .fetch(google::STREAM, None)
+        .await
+        .unwrap_err();
     assert!(err.is_auth(), "{err}");
     let text = err.to_string();
     assert!(

@@ -3,6 +3,7 @@
 
 use chrono::{TimeZone, Utc};
 use pulseboard::connectors::{BadRecord, FetchError};
+use pulseboard::connectors::{Page, Source};
 use pulseboard::domain::provider::BTreeMapSecret;
 use pulseboard::domain::records::{Batch, FinancialStatus, Order, OrderLine};
 use pulseboard::domain::run::{RunStatus, Trigger};
@@ -12,7 +13,7 @@ use pulseboard::domain::{
 use pulseboard::secrets::MemorySecrets;
 use pulseboard::service::Core;
 use pulseboard::settings::Paths;
-use pulseboard::sync::{run_connection, run_connection_observed, Page, RunLock, Source, SyncError};
+use pulseboard::sync::{run_connection, run_connection_observed, RunLock, SyncError};
 use rust_decimal::Decimal;
 use std::sync::{Arc, Mutex};
 

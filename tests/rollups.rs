@@ -12,8 +12,9 @@ use pulseboard::domain::{
     ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceId, WorkspaceInput,
 };
 use pulseboard::metrics::{Grouping, Totals};
+use pulseboard::rollups;
 use pulseboard::secrets::MemorySecrets;
-use pulseboard::service::{rollups, Core};
+use pulseboard::service::Core;
 use pulseboard::settings::Paths;
 use pulseboard::sync::run_connection;
 use rust_decimal::Decimal;

@@ -14,8 +14,9 @@ fn yesterday() -> String {
 }
 
 fn history_start() -> String {
-    (chrono::Utc::now().date_naive() - chrono::Days::new(pulseboard::sync::DEMO_HISTORY_DAYS))
-        .to_string()
+    (chrono::Utc::now().date_naive()
+        - chrono::Days::new(pulseboard::connectors::demo::DEMO_HISTORY_DAYS))
+    .to_string()
 }
 
 /// The totals of every closed day (the demo's today is still changing).

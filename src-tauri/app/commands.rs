@@ -6,7 +6,7 @@ use super::error::CommandError;
 use super::state::{AppState, META_UI_PAGE};
 use super::view::{
     AppInfo, ConnectionDetail, ConnectionView, DashboardView, ExpenseView, ExportView,
-    ProviderView, RunView, SyncStatus, Tile, UiState, WorkspaceView,
+    ProviderView, RunView, SyncStatus, UiState, WorkspaceView,
 };
 use crate::domain::{
     ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceId, WorkspaceInput,
@@ -34,10 +34,7 @@ pub fn app_info(state: State<'_, AppState>) -> Result<AppInfo> {
         data_dir: paths.data_dir.display().to_string(),
         log_dir: paths.log_dir.display().to_string(),
         database: paths.db_path().display().to_string(),
-        schema_version: core
-            .store()
-            .schema_version()
-            .map_err(crate::service::ServiceError::from)?,
+        schema_version: core.schema_version()?,
         keychain: core.secrets().describe(),
     })
 }
@@ -130,13 +127,10 @@ pub fn list_connections(
 #[tauri::command]
 pub async fn test_connection(state: State<'_, AppState>, id: i64) -> Result<ConnectionView> {
     let id = ConnectionId(id);
-    let (connection, secrets) = {
-        let core = state.core();
-        (core.connection(id)?, core.connection_secrets(id)?)
-    };
-    let facts = crate::sync::test_connection(&connection, secrets.as_ref())
+    let target = state.core().connection_to_test(id)?;
+    let facts = crate::service::test_account(&target)
         .await
-        .map_err(|e| CommandError::new("test_failed", e))?;
+        .map_err(CommandError::from)?;
     let mut core = state.core();
     core.save_account_facts(id, &facts)?;
     let mut view = ConnectionView::from(core.connection(id)?);
@@ -210,9 +204,7 @@ pub fn remove_connection(state: State<'_, AppState>, id: i64) -> Result<()> {
 pub fn get_ui_state(state: State<'_, AppState>) -> Result<UiState> {
     let page = state
         .core()
-        .store()
-        .meta(META_UI_PAGE)
-        .map_err(crate::service::ServiceError::from)?
+        .app_setting(META_UI_PAGE)?
         .filter(|p| PAGES.contains(&p.as_str()))
         .unwrap_or_else(|| "dashboard".into());
     Ok(UiState {
@@ -229,11 +221,7 @@ pub fn set_ui_page(state: State<'_, AppState>, page: String) -> Result<()> {
             format!("no page named '{page}'"),
         ));
     }
-    state
-        .core()
-        .store_mut()
-        .set_meta(META_UI_PAGE, &page)
-        .map_err(crate::service::ServiceError::from)?;
+    state.core().set_app_setting(META_UI_PAGE, &page)?;
     Ok(())
 }
 
@@ -263,51 +251,21 @@ pub fn list_runs(
     connection_id: Option<i64>,
     limit: Option<u32>,
 ) -> Result<Vec<RunView>> {
-    let core = state.core();
-    let names: std::collections::HashMap<i64, String> = core
-        .connections(None)?
-        .into_iter()
-        .map(|c| (c.id.0, c.display_name))
-        .collect();
-    let runs = core
-        .store()
-        .runs(
-            connection_id.map(ConnectionId),
-            limit.unwrap_or(100).min(1000),
-        )
-        .map_err(crate::service::ServiceError::from)?;
+    let runs = state.core().runs(
+        connection_id.map(ConnectionId),
+        limit.unwrap_or(100).min(1000),
+    )?;
     Ok(runs
         .into_iter()
-        .map(|run| RunView {
-            connection_name: names.get(&run.connection_id).cloned().unwrap_or_default(),
+        .map(|(run, connection_name)| RunView {
+            connection_name,
             run,
         })
         .collect())
 }
 
-/// The dashboard's tiles, in order, with how each is shown.
-const TILES: &[(&str, &str)] = &[
-    ("revenue", "money"),
-    ("orders", "count"),
-    ("aov", "money"),
-    ("net_profit", "money"),
-    ("net_margin", "percent"),
-    ("ad_spend", "money"),
-    ("roas", "ratio"),
-    ("poas", "ratio"),
-    ("new_customers", "count"),
-    ("rto_rate", "percent"),
-    ("calls", "count"),
-    ("talk_time_s", "seconds"),
-];
-
-fn parse_day(field: &str, raw: &str) -> Result<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-        crate::domain::InvalidInput::new(field, format!("'{raw}' is not a date (YYYY-MM-DD)"))
-            .into()
-    })
-}
-
+/// The dashboard of a range: each figure beside the period before it, with
+/// its label and which way it moved (`service::dashboard`).
 #[tauri::command(async)]
 pub fn dashboard(
     state: State<'_, AppState>,
@@ -315,48 +273,11 @@ pub fn dashboard(
     from: String,
     to: String,
 ) -> Result<DashboardView> {
-    use crate::metrics::keys::value;
-    use crate::metrics::Grouping;
+    use crate::service::dashboard::parse_day;
     let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
-    let core = state.core();
-    let ws = core
-        .store()
-        .workspace(WorkspaceId(workspace_id))
-        .map_err(crate::service::ServiceError::from)?;
-    let days = (to - from).num_days().max(0) as u64 + 1;
-    let previous_to = from - chrono::Days::new(1);
-    let previous_from = from - chrono::Days::new(days);
-    let total = |f, t| -> Result<crate::metrics::Totals> {
-        Ok(core
-            .metrics(ws.id, f, t, Grouping::Total)?
-            .into_iter()
-            .next()
-            .map(|(_, totals)| totals)
-            .unwrap_or_default())
-    };
-    let now = total(from, to)?;
-    let before = total(previous_from, previous_to)?;
-    let render = |t: &crate::metrics::Totals, key: &str| {
-        let text = value(t, key).map(|v| v.render()).unwrap_or_default();
-        (!text.is_empty()).then_some(text)
-    };
-    Ok(DashboardView {
-        from: from.to_string(),
-        to: to.to_string(),
-        previous_from: previous_from.to_string(),
-        previous_to: previous_to.to_string(),
-        currency: ws.currency,
-        timezone: ws.timezone,
-        tiles: TILES
-            .iter()
-            .map(|(key, kind)| Tile {
-                key,
-                kind,
-                value: render(&now, key),
-                previous: render(&before, key),
-            })
-            .collect(),
-    })
+    Ok(state
+        .core()
+        .dashboard(WorkspaceId(workspace_id), from, to)?)
 }
 
 /// First launch: make the Demo workspace and start syncing it.
@@ -391,40 +312,20 @@ pub fn export_csv<R: tauri::Runtime>(
     to: String,
     by: String,
 ) -> Result<Option<ExportView>> {
-    use crate::metrics::Grouping;
+    use crate::service::dashboard::parse_day;
     use tauri_plugin_dialog::DialogExt;
-    let grouping = match by.as_str() {
-        "day" => Grouping::Day,
-        "week" => Grouping::Week,
-        "month" => Grouping::Month,
-        _ => {
-            return Err(crate::domain::InvalidInput::new(
-                "by",
-                format!("'{by}' is not a grouping; use day, week or month"),
-            )
-            .into())
-        }
-    };
+    let grouping = crate::service::grouping(&by)?;
     let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
-    let (rows, suggested) = {
-        let core = state.core();
-        let ws = core
-            .store()
-            .workspace(WorkspaceId(workspace_id))
-            .map_err(crate::service::ServiceError::from)?;
-        let rows = core.metrics(ws.id, from, to, grouping)?;
-        (rows, crate::export::file_name(&ws.name, from, to, &by))
-    };
-    let mut csv = Vec::new();
-    crate::export::write_metrics(&mut csv, &rows, grouping)
-        .map_err(|e| CommandError::new("export", format!("cannot write the CSV: {e}")))?;
+    let export = state
+        .core()
+        .export_metrics(WorkspaceId(workspace_id), from, to, grouping)?;
     let Some(picked) = app
         .dialog()
         .file()
         .set_title("Export metrics as CSV")
         // No file-type filter: with one, the GTK dialog appends ".csv" even to
         // a name that has it. A name without an extension gets one below.
-        .set_file_name(&suggested)
+        .set_file_name(&export.file_name)
         .blocking_save_file()
     else {
         return Ok(None);
@@ -435,12 +336,12 @@ pub fn export_csv<R: tauri::Runtime>(
             format!("that is not a file on this computer: {e}"),
         )
     })?);
-    crate::export::write_whole(&path, &csv).map_err(|e| {
+    crate::export::write_whole(&path, &export.csv).map_err(|e| {
         CommandError::new("export", format!("cannot write {}: {e}", path.display()))
     })?;
-    tracing::info!(rows = rows.len(), "metrics exported as CSV");
+    tracing::info!(rows = export.rows, "metrics exported as CSV");
     Ok(Some(ExportView {
         path: path.display().to_string(),
-        rows: rows.len(),
+        rows: export.rows,
     }))
 }

@@ -46,6 +46,7 @@ impl From<ServiceError> for CommandError {
                 tracing::warn!(error = %message, "a command failed on storage");
                 Self::new("storage", message)
             }
+            ServiceError::Export(_) => Self::new("export", message),
             ServiceError::Secret(_) => {
                 tracing::warn!(error = %message, "a command failed on the keychain");
                 Self::new("keychain", message)
@@ -57,5 +58,14 @@ impl From<ServiceError> for CommandError {
 impl From<crate::domain::InvalidInput> for CommandError {
     fn from(e: crate::domain::InvalidInput) -> Self {
         ServiceError::from(e).into()
+    }
+}
+
+/// A failed Test connection keeps its cause as the code (`auth`, `network`,
+/// `not_found`, `rate_limited`, `refused`, `incomplete`, …), so the UI can say
+/// what to do.
+impl From<crate::sync::TestError> for CommandError {
+    fn from(e: crate::sync::TestError) -> Self {
+        Self::new(e.cause(), e.to_string())
     }
 }

@@ -13,12 +13,10 @@ pub mod window;
 pub use error::CommandError;
 pub use state::AppState;
 
-use crate::domain::run::Trigger;
 use crate::domain::ConnectionId;
 use crate::secrets::Keychain;
 use crate::service::{Core, ServiceError};
 use crate::settings::Paths;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tauri::{Manager, RunEvent, Runtime};
 
@@ -124,11 +122,7 @@ fn fail(message: &str) -> i32 {
 
 /// Pause or resume scheduled syncing; remembered across restarts.
 pub(crate) fn set_paused(state: &AppState, paused: bool) -> Result<(), ServiceError> {
-    state
-        .core()
-        .store_mut()
-        .set_meta(state::META_SYNC_PAUSED, if paused { "1" } else { "0" })?;
-    tracing::info!(paused, "sync pause toggled");
+    state.core().set_sync_paused(paused)?;
     state.changed();
     Ok(())
 }
@@ -140,38 +134,19 @@ const STARTUP_DELAY_ENV: &str = "PULSEBOARD_STARTUP_DELAY_SECS";
 /// follows its runs).
 fn start_scheduler<R: Runtime>(app: &tauri::AppHandle<R>) {
     let state = app.state::<AppState>();
-    let (paths, secrets) = {
-        let core = state.core();
-        (core.paths().clone(), core.secrets_handle())
-    };
-    let busy = state.busy.clone();
-    let notify = state.change_sender();
-    let on_busy = move |running: bool| {
-        if running {
-            busy.fetch_add(1, Ordering::SeqCst);
-        } else {
-            busy.fetch_sub(1, Ordering::SeqCst);
-        }
-        if let Some(tx) = &notify {
-            let _ = tx.send(());
-        }
-    };
     let delay = std::env::var(STARTUP_DELAY_ENV)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10);
-    let ctx = crate::sync::scheduler::SchedulerContext {
-        db: paths.db_path(),
-        locks: paths.data_dir.join("locks"),
-        startup_delay: std::time::Duration::from_secs(delay),
-        parallel: 4,
-        on_busy: Arc::new(on_busy),
-        on_progress: state.observer(),
-        secrets,
-    };
+    let runner = state.runner.clone();
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
-        match crate::sync::scheduler::Scheduler::start(ctx).await {
+        match crate::sync::scheduler::Scheduler::start(
+            runner,
+            std::time::Duration::from_secs(delay),
+        )
+        .await
+        {
             Ok(s) => {
                 *handle
                     .state::<AppState>()
@@ -185,52 +160,18 @@ fn start_scheduler<R: Runtime>(app: &tauri::AppHandle<R>) {
 }
 
 /// Start syncing one connection, or every enabled one, in the background
-/// (Sync now, from the UI or the tray). Returns how many will sync.
+/// (Sync now, from the UI or the tray), through the same runner as the
+/// scheduler. Returns how many will sync.
 pub(crate) fn start_sync(
     state: &AppState,
     connection: Option<ConnectionId>,
 ) -> Result<usize, ServiceError> {
-    let (ids, paths) = {
-        let core = state.core();
-        let ids: Vec<ConnectionId> = match connection {
-            Some(id) => vec![core.connection(id)?.id],
-            None => core
-                .connections(None)?
-                .into_iter()
-                .filter(|c| c.enabled)
-                .map(|c| c.id)
-                .collect(),
-        };
-        (ids, (core.paths().clone(), core.secrets_handle()))
-    };
-    let (paths, secrets) = paths;
+    let ids = state.core().connections_to_sync(connection)?;
     if ids.is_empty() {
         return Ok(0);
     }
-    let busy = state.busy.clone();
-    let notify = state.change_sender();
-    let observe = state.observer();
-    let tell = move || {
-        if let Some(tx) = &notify {
-            let _ = tx.send(());
-        }
-    };
-    busy.fetch_add(1, Ordering::SeqCst);
-    tell();
     let count = ids.len();
-    tauri::async_runtime::spawn(async move {
-        let locks = paths.data_dir.join("locks");
-        let result = crate::sync::sync_each(&paths.db_path(), &locks, &ids, Trigger::Manual, &*secrets, &*observe, |c, outcome| match outcome {
-            Ok(run) => tracing::info!(connection = %c.id, status = run.status.as_str(), "sync now finished"),
-            Err(why) => tracing::warn!(connection = %c.id, %why, "sync now did not run"),
-        })
-        .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "sync now failed");
-        }
-        busy.fetch_sub(1, Ordering::SeqCst);
-        tell();
-    });
+    tauri::async_runtime::spawn(state.runner.sync_now(ids));
     Ok(count)
 }
 

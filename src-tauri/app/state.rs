@@ -1,15 +1,17 @@
-//! The one managed state: the open core behind a lock, and a channel that tells
-//! the tray that something it shows may have changed.
+//! The one managed state: the open core behind a lock, the runner every sync
+//! of the app goes through, and a channel that tells the tray that something
+//! it shows may have changed.
 
 use crate::domain::run::Progress;
 use crate::service::Core;
+use crate::sync::scheduler::{Runner, Scheduler};
+use crate::sync::SyncContext;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// Hears sync progress (see `app::progress`).
-pub type ProgressObserver = Arc<dyn Fn(&Progress) + Send + Sync>;
+pub use crate::sync::ProgressObserver;
 
 /// app_meta keys owned by the shell.
 pub const META_UI_PAGE: &str = "ui.page";
@@ -18,35 +20,49 @@ pub const META_WINDOW: &str = "window.main";
 
 pub struct AppState {
     core: Mutex<Core>,
-    changes: Mutex<Option<Sender<()>>>,
-    /// Background syncs under way (Sync now, or scheduled).
-    pub(crate) busy: Arc<AtomicUsize>,
+    changes: Arc<Mutex<Option<Sender<()>>>>,
+    /// Every sync the app starts (scheduled, start-up, Sync now) runs here.
+    pub(crate) runner: Arc<Runner>,
     /// Set once the scheduler has started.
-    pub(crate) scheduler: Mutex<Option<Arc<crate::sync::scheduler::Scheduler>>>,
-    /// Where runs report progress; set when the app starts.
-    pub(crate) observer: OnceLock<ProgressObserver>,
+    pub(crate) scheduler: Mutex<Option<Arc<Scheduler>>>,
+    /// Where runs report progress; set when the app starts (IPC tests leave
+    /// it unset, and progress goes unheard).
+    pub(crate) observer: Arc<OnceLock<ProgressObserver>>,
     /// The latest progress of each connection syncing now.
     running: Mutex<BTreeMap<i64, Progress>>,
 }
 
+/// At most this many connections sync at once.
+const PARALLEL_SYNCS: usize = 4;
+
 impl AppState {
     pub fn new(core: Core) -> Self {
+        let changes: Arc<Mutex<Option<Sender<()>>>> = Arc::default();
+        let observer: Arc<OnceLock<ProgressObserver>> = Arc::default();
+        let heard = observer.clone();
+        let sync = SyncContext::new(
+            core.paths(),
+            core.secrets_handle(),
+            Arc::new(move |p: &Progress| {
+                if let Some(o) = heard.get() {
+                    o(p)
+                }
+            }),
+        );
+        let told = changes.clone();
+        let on_change = Arc::new(move || {
+            if let Some(tx) = told.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                let _ = tx.send(());
+            }
+        });
         Self {
             core: Mutex::new(core),
-            changes: Mutex::new(None),
-            busy: Arc::default(),
+            changes,
+            runner: Runner::new(sync, PARALLEL_SYNCS, on_change),
             scheduler: Mutex::new(None),
-            observer: OnceLock::new(),
+            observer,
             running: Mutex::default(),
         }
-    }
-
-    /// The progress observer, or one that ignores progress (IPC tests).
-    pub(crate) fn observer(&self) -> ProgressObserver {
-        self.observer
-            .get()
-            .cloned()
-            .unwrap_or_else(|| Arc::new(|_: &Progress| {}))
     }
 
     /// Keep the latest progress of a running connection; forget it when done.
@@ -113,19 +129,11 @@ impl AppState {
         }
     }
 
-    /// A sender that tells the tray about a change, for work that outlives a call.
-    pub(crate) fn change_sender(&self) -> Option<Sender<()>> {
-        self.changes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
     pub fn syncing(&self) -> bool {
-        self.busy.load(Ordering::SeqCst) > 0
+        self.runner.busy()
     }
 
     pub fn sync_paused(&self) -> bool {
-        matches!(self.core().store().meta(META_SYNC_PAUSED), Ok(Some(v)) if v == "1")
+        self.core().sync_paused().unwrap_or(false)
     }
 }

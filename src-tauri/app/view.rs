@@ -106,17 +106,24 @@ pub struct ProviderView {
     pub instructions: &'static str,
     pub fields: &'static [FieldSpec],
     pub default_schedule: &'static str,
+    /// Its connections sync in this version.
+    pub syncs: bool,
+    /// Test connection can ask the platform about the account.
+    pub testable: bool,
 }
 
 impl From<Provider> for ProviderView {
     fn from(p: Provider) -> Self {
         let spec = p.spec();
+        let can = crate::service::capabilities(p);
         Self {
             provider: p.as_str(),
             label: spec.label,
             instructions: spec.instructions,
             fields: spec.fields,
             default_schedule: crate::settings::default_schedule(p),
+            syncs: can.syncs,
+            testable: can.testable,
         }
     }
 }
@@ -160,26 +167,9 @@ pub struct RunView {
 }
 
 /// One KPI tile: the value for the range and for the period before it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Tile {
-    pub key: &'static str,
-    /// `money`, `count`, `ratio` (×), `percent` or `seconds`, for formatting.
-    pub kind: &'static str,
-    /// Plain numbers as text (`.` decimals); `None` for an empty ratio.
-    pub value: Option<String>,
-    pub previous: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DashboardView {
-    pub from: String,
-    pub to: String,
-    pub previous_from: String,
-    pub previous_to: String,
-    pub currency: String,
-    pub timezone: String,
-    pub tiles: Vec<Tile>,
-}
+/// The dashboard crosses IPC as the service computes it: figures, labels,
+/// comparison and direction, so the UI only draws.
+pub type DashboardView = crate::service::Dashboard;
 
 /// A finished CSV export.
 #[derive(Debug, Clone, Serialize)]

@@ -89,7 +89,7 @@ fn current<R: Runtime>(window: &Window<R>) -> Option<Geometry> {
 
 fn load<R: Runtime>(app: &AppHandle<R>) -> Geometry {
     let state = super::app_state(app);
-    let saved = state.core().store().meta(META_WINDOW).ok().flatten();
+    let saved = state.core().app_setting(META_WINDOW).ok().flatten();
     saved
         .and_then(|text| serde_json::from_str::<Geometry>(&text).ok())
         .filter(|g| g.width >= 400.0 && g.height >= 300.0)
@@ -99,7 +99,7 @@ fn load<R: Runtime>(app: &AppHandle<R>) -> Geometry {
 fn save<R: Runtime>(app: &AppHandle<R>, g: &Geometry) {
     let state = super::app_state(app);
     let text = serde_json::to_string(g).expect("geometry serialises");
-    let result = state.core().store_mut().set_meta(META_WINDOW, &text);
+    let result = state.core().set_app_setting(META_WINDOW, &text);
     if let Err(e) = result {
         tracing::warn!(error = %e, "cannot remember the window geometry");
     }

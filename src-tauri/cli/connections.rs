@@ -4,7 +4,7 @@ use super::{print_json, table, CliError, CliResult};
 use crate::domain::provider::{BTreeMapSecret, SecretFields};
 use crate::domain::{ConnectionId, ConnectionInput, Provider};
 use crate::service::Core;
-use clap::{Args, Subcommand};
+use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, Subcommand};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
 
@@ -34,142 +34,155 @@ struct Common {
     name: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
-enum ProviderArgs {
-    /// Shopify store; stdin: {"access_token"}.
-    #[command(name = "shopify")]
-    Shopify {
-        /// The store's domain, NAME.myshopify.com.
-        #[arg(long)]
-        shop: String,
-        /// Days of orders the first sync reads, or "all" (default 365).
-        #[arg(long, value_name = "DAYS|all")]
-        history_days: Option<String>,
-        #[command(flatten)]
-        common: Common,
-    },
-    /// Meta ad account; stdin: {"access_token"}.
-    #[command(name = "meta_ads")]
-    MetaAds {
-        /// The ad account id, act_N.
-        #[arg(long)]
-        ad_account: String,
-        /// Days re-read on every sync (default 28).
-        #[arg(long, value_name = "DAYS")]
-        lookback_days: Option<String>,
-        #[command(flatten)]
-        common: Common,
-    },
-    /// Google Ads customer; stdin: {"client_id","client_secret","refresh_token","developer_token"}.
-    #[command(name = "google_ads")]
-    GoogleAds {
-        /// Customer id (hyphens allowed).
-        #[arg(long)]
-        customer_id: String,
-        /// Manager account id, when access goes through one.
-        #[arg(long)]
-        login_customer_id: Option<String>,
-        /// OAuth token endpoint, when not Google's own.
-        #[arg(long)]
-        token_url: Option<String>,
-        /// Days re-read on every sync (default 30).
-        #[arg(long, value_name = "DAYS")]
-        lookback_days: Option<String>,
-        #[command(flatten)]
-        common: Common,
-    },
-    /// Shiprocket API user; stdin: {"password"}.
-    #[command(name = "shiprocket")]
-    Shiprocket {
-        /// The API user's e-mail.
-        #[arg(long)]
-        email: String,
-        /// Days of shipments re-read on every sync (default 45).
-        #[arg(long, value_name = "DAYS")]
-        lookback_days: Option<String>,
-        #[command(flatten)]
-        common: Common,
-    },
-    /// Copper CRM; stdin: {"api_key"}.
-    #[command(name = "copper")]
-    Copper {
-        /// E-mail of the API key's owner.
-        #[arg(long)]
-        email: String,
-        #[command(flatten)]
-        common: Common,
-    },
-    /// JustCall; stdin: {"api_key","api_secret"}.
-    #[command(name = "justcall")]
-    Justcall {
-        #[command(flatten)]
-        common: Common,
-    },
-    /// The built-in demo business; stdin: {} or nothing.
-    #[command(name = "demo")]
-    Demo {
-        #[command(flatten)]
-        common: Common,
-    },
+/// `connect PROVIDER`: one subcommand per provider, its flags made from the
+/// provider's form spec (`domain::provider::SPECS`), so the CLI, the UI's form
+/// and validation ask for the same fields.
+#[derive(Debug)]
+struct ProviderArgs {
+    provider: Provider,
+    settings: BTreeMap<String, String>,
+    common: Common,
 }
 
-impl ProviderArgs {
-    fn split(self) -> (Provider, BTreeMap<String, String>, Common) {
-        let mut s = BTreeMap::new();
-        let mut put = |k: &str, v: Option<String>| {
-            if let Some(v) = v {
-                s.insert(k.to_string(), v);
-            }
-        };
-        let (provider, common) = match self {
-            Self::Shopify {
-                shop,
-                history_days,
-                common,
-            } => {
-                put("shop", Some(shop));
-                put("history_days", history_days);
-                (Provider::Shopify, common)
-            }
-            Self::MetaAds {
-                ad_account,
-                lookback_days,
-                common,
-            } => {
-                put("ad_account", Some(ad_account));
-                put("lookback_days", lookback_days);
-                (Provider::MetaAds, common)
-            }
-            Self::GoogleAds {
-                customer_id,
-                login_customer_id,
-                token_url,
-                lookback_days,
-                common,
-            } => {
-                put("customer_id", Some(customer_id));
-                put("login_customer_id", login_customer_id);
-                put("token_url", token_url);
-                put("lookback_days", lookback_days);
-                (Provider::GoogleAds, common)
-            }
-            Self::Shiprocket {
-                email,
-                lookback_days,
-                common,
-            } => {
-                put("email", Some(email));
-                put("lookback_days", lookback_days);
-                (Provider::Shiprocket, common)
-            }
-            Self::Copper { email, common } => {
-                put("email", Some(email));
-                (Provider::Copper, common)
-            }
-            Self::Justcall { common } => (Provider::Justcall, common),
-            Self::Demo { common } => (Provider::Demo, common),
-        };
-        (provider, s, common)
+/// `ad_account` → `--ad-account`.
+fn flag(key: &str) -> String {
+    key.replace('_', "-")
+}
+
+/// A settings field's flag help: its label, and what the form says of it.
+fn field_help(f: &crate::domain::FieldSpec) -> String {
+    if f.help.is_empty() {
+        format!("{}.", f.label)
+    } else {
+        format!("{}: {}", f.label, f.help)
+    }
+}
+
+fn provider_command(p: Provider) -> Command {
+    let spec = p.spec();
+    let secrets: Vec<String> = spec
+        .secret_fields()
+        .map(|f| format!("\"{}\"", f.key))
+        .collect();
+    let about = if secrets.is_empty() {
+        format!("{}; stdin: {{}} or nothing.", spec.label)
+    } else {
+        format!("{}; stdin: {{{}}}.", spec.label, secrets.join(","))
+    };
+    let cmd = spec
+        .setting_fields()
+        .fold(Command::new(p.as_str()).about(about), |cmd, f| {
+            cmd.arg(
+                Arg::new(f.key)
+                    .long(flag(f.key))
+                    .value_name(f.key.to_uppercase())
+                    .required(f.required)
+                    .help(field_help(f)),
+            )
+        });
+    Common::augment_args(cmd)
+}
+
+impl FromArgMatches for ProviderArgs {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let (name, sub) = m
+            .subcommand()
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::MissingSubcommand))?;
+        let provider: Provider = name
+            .parse()
+            .map_err(|_| clap::Error::new(clap::error::ErrorKind::InvalidSubcommand))?;
+        let settings = provider
+            .spec()
+            .setting_fields()
+            .filter_map(|f| Some((f.key.to_string(), sub.get_one::<String>(f.key)?.clone())))
+            .collect();
+        Ok(Self {
+            provider,
+            settings,
+            common: Common::from_arg_matches(sub)?,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Subcommand for ProviderArgs {
+    fn augment_subcommands(cmd: Command) -> Command {
+        Provider::ALL
+            .into_iter()
+            .fold(cmd, |cmd, p| cmd.subcommand(provider_command(p)))
+    }
+
+    fn augment_subcommands_for_update(cmd: Command) -> Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        name.parse::<Provider>().is_ok()
+    }
+}
+
+/// `connection edit`'s settings flags: every key any provider's form has,
+/// each once (a key that is not a field of the connection's provider is
+/// refused by validation, naming the provider's fields).
+#[derive(Debug, Default)]
+struct SettingFlags(BTreeMap<String, String>);
+
+/// Every settings key of every provider, with the providers' labels.
+fn every_setting() -> BTreeMap<&'static str, (Vec<&'static str>, &'static crate::domain::FieldSpec)>
+{
+    let mut keys: BTreeMap<&str, (Vec<&str>, &crate::domain::FieldSpec)> = BTreeMap::new();
+    for p in Provider::ALL {
+        let spec = p.spec();
+        for f in spec.setting_fields() {
+            keys.entry(f.key)
+                .or_insert((Vec::new(), f))
+                .0
+                .push(spec.label);
+        }
+    }
+    keys
+}
+
+impl FromArgMatches for SettingFlags {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        Ok(Self(
+            every_setting()
+                .into_keys()
+                .filter_map(|k| Some((k.to_string(), m.get_one::<String>(k)?.clone())))
+                .collect(),
+        ))
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Args for SettingFlags {
+    fn augment_args(cmd: Command) -> Command {
+        every_setting()
+            .into_iter()
+            .fold(cmd, |cmd, (key, (providers, f))| {
+                cmd.arg(
+                    Arg::new(key)
+                        .long(flag(key))
+                        .value_name(key.to_uppercase())
+                        .help(if providers.len() == 1 {
+                            format!("{}: {}", providers[0], field_help(f))
+                        } else {
+                            format!("{}: {}.", providers.join(", "), f.label)
+                        }),
+                )
+            })
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
     }
 }
 
@@ -195,7 +208,11 @@ fn read_secrets(provider: Provider) -> Result<SecretFields, CliError> {
 }
 
 pub fn connect(core: &mut Core, args: ConnectArgs) -> CliResult {
-    let (provider, settings, common) = args.provider.split();
+    let ProviderArgs {
+        provider,
+        settings,
+        common,
+    } = args.provider;
     // Look the workspace up before reading stdin, so a typo fails fast.
     let ws = core.workspace_by_name(&common.workspace)?;
     let secrets = read_secrets(provider)?;
@@ -324,30 +341,8 @@ pub struct EditArgs {
     /// Replace the vendor's scheme and host; an empty value goes back to the vendor's own.
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// Shopify: the store's domain.
-    #[arg(long)]
-    shop: Option<String>,
-    /// Meta Ads: the ad account id.
-    #[arg(long)]
-    ad_account: Option<String>,
-    /// Google Ads: the customer id.
-    #[arg(long)]
-    customer_id: Option<String>,
-    /// Google Ads: the manager account id.
-    #[arg(long)]
-    login_customer_id: Option<String>,
-    /// Google Ads: the OAuth token endpoint.
-    #[arg(long)]
-    token_url: Option<String>,
-    /// Meta, Google Ads or Shiprocket: days re-read on every sync.
-    #[arg(long, value_name = "DAYS")]
-    lookback_days: Option<String>,
-    /// Shopify: days of orders the first sync reads, or "all".
-    #[arg(long, value_name = "DAYS|all")]
-    history_days: Option<String>,
-    /// Shiprocket or Copper: the e-mail.
-    #[arg(long)]
-    email: Option<String>,
+    #[command(flatten)]
+    settings: SettingFlags,
     /// Read new secret fields as a JSON object from standard input.
     #[arg(long)]
     secrets: bool,
@@ -368,14 +363,14 @@ pub fn manage(core: &mut Core, cmd: ConnectionCommand) -> CliResult {
 }
 
 fn test(core: &mut Core, id: ConnectionId) -> CliResult {
-    let c = core.connection(id)?;
-    let secrets = core.connection_secrets(id)?;
+    let target = core.connection_to_test(id)?;
+    let c = &target.connection;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
     let facts = runtime
-        .block_on(crate::sync::test_connection(&c, secrets.as_ref()))
+        .block_on(crate::service::test_account(&target))
         .map_err(|e| CliError::Failed(format!("{}: {e}", c.display_name)))?;
     core.save_account_facts(id, &facts)?;
     let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
@@ -405,20 +400,7 @@ fn edit(core: &mut Core, args: EditArgs) -> CliResult {
         .iter()
         .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
         .collect();
-    for (key, value) in [
-        ("shop", args.shop),
-        ("ad_account", args.ad_account),
-        ("customer_id", args.customer_id),
-        ("login_customer_id", args.login_customer_id),
-        ("token_url", args.token_url),
-        ("lookback_days", args.lookback_days),
-        ("history_days", args.history_days),
-        ("email", args.email),
-    ] {
-        if let Some(v) = value {
-            settings.insert(key.to_string(), v);
-        }
-    }
+    settings.extend(args.settings.0);
     let secrets = if args.secrets {
         let fields = SecretFields::from_json(&read_stdin()?)?;
         if fields.is_empty() {

@@ -4,11 +4,11 @@ use super::{print_json, table, CliError, CliResult};
 use crate::domain::run::{Progress, RunStatus, Trigger};
 use crate::domain::ConnectionId;
 use crate::service::{Core, ServiceError};
-use crate::sync::sync_each;
+use crate::sync::SyncContext;
 use clap::Args;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 #[derive(Debug, Args)]
@@ -54,13 +54,15 @@ pub fn sync(core: &mut Core, args: SyncArgs) -> CliResult {
         .iter()
         .map(|c| (c.id.0, c.display_name.clone()))
         .collect();
-    let live = LiveLine::new(std::io::stderr().is_terminal(), names);
-    let report = |c: &crate::domain::Connection,
-                  outcome: Result<crate::domain::run::Run, String>| {
-        live.clear();
-        match outcome {
-            Ok(run) => {
-                println!(
+    let live = Arc::new(LiveLine::new(std::io::stderr().is_terminal(), names));
+    let shown = live.clone();
+    let report =
+        |c: &crate::domain::Connection,
+         outcome: &Result<crate::domain::run::Run, crate::sync::SyncError>| {
+            live.clear();
+            match outcome {
+                Ok(run) => {
+                    println!(
                     "{}: {} in {:.1} s: {} records fetched, {} stored, {} skipped, {} requests{}",
                     c.display_name,
                     run.status.as_str(),
@@ -74,30 +76,27 @@ pub fn sync(core: &mut Core, args: SyncArgs) -> CliResult {
                         .map(|e| format!(" ({e})"))
                         .unwrap_or_default()
                 );
-                for s in &run.streams {
-                    println!("  {}", stream_line(s));
+                    for s in &run.streams {
+                        println!("  {}", stream_line(s));
+                    }
+                    if run.status != RunStatus::Succeeded {
+                        failed += 1;
+                    }
                 }
-                if run.status != RunStatus::Succeeded {
+                Err(why) => {
+                    println!("{}: not synced: {why}", c.display_name);
                     failed += 1;
                 }
             }
-            Err(why) => {
-                println!("{}: not synced: {why}", c.display_name);
-                failed += 1;
-            }
-        }
-        started = Instant::now();
-    };
+            started = Instant::now();
+        };
+    let sync = SyncContext::new(
+        &paths,
+        core.secrets_handle(),
+        Arc::new(move |p| shown.show(p)),
+    );
     runtime()?
-        .block_on(sync_each(
-            &paths.db_path(),
-            &paths.data_dir.join("locks"),
-            &ids,
-            Trigger::Cli,
-            core.secrets(),
-            &|p| live.show(p),
-            report,
-        ))
+        .block_on(sync.sync(&ids, Trigger::Cli, report))
         .map_err(ServiceError::from)?;
     if failed > 0 {
         return Err(CliError::Failed(format!(
@@ -199,10 +198,11 @@ pub struct RunsArgs {
 }
 
 pub fn runs(core: &Core, args: RunsArgs) -> CliResult {
-    let runs = core
-        .store()
-        .runs(args.connection.map(ConnectionId), args.limit)
-        .map_err(ServiceError::from)?;
+    let runs: Vec<_> = core
+        .runs(args.connection.map(ConnectionId), args.limit)?
+        .into_iter()
+        .map(|(run, _)| run)
+        .collect();
     if args.json {
         return print_json(&runs);
     }

@@ -128,12 +128,29 @@ pub enum FetchError {
     },
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
+    #[error("this connection has no account to test; it always works")]
+    NothingToTest,
 }
 
 impl FetchError {
     /// Whether the connection's credentials need the person's attention.
     pub fn is_auth(&self) -> bool {
         matches!(self, Self::Auth { .. })
+    }
+
+    /// The kind of failure, in one word the UI can act on: `auth`,
+    /// `rate_limited`, `network` (no answer, or the service kept failing),
+    /// `not_found`, `refused`, `setup`, `not_testable`.
+    pub fn cause(&self) -> &'static str {
+        match self {
+            Self::Auth { .. } => "auth",
+            Self::RateLimited { .. } | Self::WaitTooLong { .. } => "rate_limited",
+            Self::Transient { .. } => "network",
+            Self::Fatal { status: 404, .. } => "not_found",
+            Self::Fatal { .. } => "refused",
+            Self::Setup(_) => "setup",
+            Self::NothingToTest => "not_testable",
+        }
     }
 }
 

@@ -1,18 +1,26 @@
-//! Talking to the vendors' APIs. Every connector is built from the same parts:
-//! one HTTP client that classifies every failure in one place and retries by
-//! the rules ([`http`]), date windows with a lookback ([`window`]), and the
-//! record selector that skips bad records and says why ([`BadRecord`]).
+//! Talking to the vendors' APIs. The contract every source implements is
+//! [`source::Source`]; [`registry`] is the one list of providers that have a
+//! source. Every connector is built from the same parts: one HTTP client that
+//! classifies every failure in one place and retries by the rules ([`http`]),
+//! date windows with a lookback ([`window`]), numbers as vendors send them
+//! ([`json`]), and the record selector that skips bad records and says why
+//! ([`BadRecord`]). Each source is a folder with the same files: `mod.rs`
+//! (the `Source`), `client.rs` (requests and the vendor's `Classify`),
+//! `records.rs` (vendor JSON → records), `cursor.rs` (the bookmark).
 
-pub mod ads;
 pub mod demo;
 pub mod google;
 pub mod http;
+pub mod json;
 pub mod meta;
+pub mod registry;
 pub mod shiprocket;
 pub mod shopify;
+pub mod source;
 pub mod window;
 
 pub use http::{Classify, Failure, FetchError, HttpClient, HttpConfig, Reply, Standard};
+pub use source::{BoxSource, Page, Source, SourceError};
 
 /// A record that did not parse or failed validation: skipped, counted, and
 /// kept as an example on the run.

@@ -2,6 +2,7 @@
 //! connections. No IO happens here; validation is pure so it is table-tested.
 
 pub mod provider;
+pub mod provider_settings;
 pub mod records;
 pub mod run;
 pub mod workspace;

@@ -42,6 +42,12 @@ impl Provider {
         }
     }
 
+    /// Whether the account's zone and currency become its workspace's (where
+    /// the person did not choose them): a shop's are the business's own.
+    pub fn sets_workspace_zone(self) -> bool {
+        self == Provider::Shopify
+    }
+
     pub fn spec(self) -> &'static ProviderSpec {
         SPECS
             .iter()
@@ -130,6 +136,7 @@ const fn field(
     }
 }
 
+use super::provider_settings::{key, secret};
 use FieldKind::{Email, Secret, Text, Url};
 
 pub static SPECS: [ProviderSpec; 7] = [
@@ -142,7 +149,7 @@ pub static SPECS: [ProviderSpec; 7] = [
             read_inventory, install it, and copy its Admin API access token.",
         fields: &[
             field(
-                "shop",
+                key::SHOP,
                 "Shop domain",
                 Text,
                 true,
@@ -150,7 +157,7 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "The store's myshopify.com domain, not its custom domain.",
             ),
             field(
-                "access_token",
+                secret::ACCESS_TOKEN,
                 "Admin API access token",
                 Secret,
                 true,
@@ -158,7 +165,7 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "Shown once when you install the custom app.",
             ),
             field(
-                "history_days",
+                key::HISTORY_DAYS,
                 "History to read (days)",
                 Text,
                 false,
@@ -174,7 +181,7 @@ pub static SPECS: [ProviderSpec; 7] = [
             user token with the ads_read permission, and the ad account id from Ads Manager.",
         fields: &[
             field(
-                "ad_account",
+                key::AD_ACCOUNT,
                 "Ad account id",
                 Text,
                 true,
@@ -182,7 +189,7 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "Starts with act_ followed by digits.",
             ),
             field(
-                "access_token",
+                secret::ACCESS_TOKEN,
                 "Access token",
                 Secret,
                 true,
@@ -190,7 +197,7 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "Long-lived or system-user token with ads_read.",
             ),
             field(
-                "lookback_days",
+                key::LOOKBACK_DAYS,
                 "Re-read window (days)",
                 Text,
                 false,
@@ -207,7 +214,7 @@ pub static SPECS: [ProviderSpec; 7] = [
             Google Ads API Center.",
         fields: &[
             field(
-                "customer_id",
+                key::CUSTOMER_ID,
                 "Customer id",
                 Text,
                 true,
@@ -215,7 +222,7 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "The account whose campaigns to read; hyphens are fine.",
             ),
             field(
-                "login_customer_id",
+                key::LOGIN_CUSTOMER_ID,
                 "Login customer id",
                 Text,
                 false,
@@ -223,7 +230,7 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "Only when you reach the account through a manager account.",
             ),
             field(
-                "token_url",
+                key::TOKEN_URL,
                 "OAuth token URL",
                 Url,
                 false,
@@ -231,17 +238,17 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "Leave empty for Google's own.",
             ),
             field(
-                "client_id",
+                secret::CLIENT_ID,
                 "OAuth client id",
                 Secret,
                 true,
                 "…apps.googleusercontent.com",
                 "",
             ),
-            field("client_secret", "OAuth client secret", Secret, true, "", ""),
-            field("refresh_token", "Refresh token", Secret, true, "1//…", ""),
+            field(secret::CLIENT_SECRET, "OAuth client secret", Secret, true, "", ""),
+            field(secret::REFRESH_TOKEN, "Refresh token", Secret, true, "1//…", ""),
             field(
-                "developer_token",
+                secret::DEVELOPER_TOKEN,
                 "Developer token",
                 Secret,
                 true,
@@ -249,7 +256,7 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "22 characters, from the API Center.",
             ),
             field(
-                "lookback_days",
+                key::LOOKBACK_DAYS,
                 "Re-read window (days)",
                 Text,
                 false,
@@ -265,16 +272,16 @@ pub static SPECS: [ProviderSpec; 7] = [
             user's e-mail and password (not your own login).",
         fields: &[
             field(
-                "email",
+                key::EMAIL,
                 "API user e-mail",
                 Email,
                 true,
                 "api-user@example.com",
                 "",
             ),
-            field("password", "API user password", Secret, true, "", ""),
+            field(secret::PASSWORD, "API user password", Secret, true, "", ""),
             field(
-                "lookback_days",
+                key::LOOKBACK_DAYS,
                 "Re-read window (days)",
                 Text,
                 false,
@@ -290,14 +297,14 @@ pub static SPECS: [ProviderSpec; 7] = [
             e-mail of the user who owns the key.",
         fields: &[
             field(
-                "email",
+                key::EMAIL,
                 "Key owner's e-mail",
                 Email,
                 true,
                 "you@example.com",
                 "",
             ),
-            field("api_key", "API key", Secret, true, "", ""),
+            field(secret::API_KEY, "API key", Secret, true, "", ""),
         ],
     },
     ProviderSpec {
@@ -306,8 +313,8 @@ pub static SPECS: [ProviderSpec; 7] = [
         instructions:
             "In JustCall: Settings → Developers → API credentials. Copy the API key and secret.",
         fields: &[
-            field("api_key", "API key", Secret, true, "", ""),
-            field("api_secret", "API secret", Secret, true, "", ""),
+            field(secret::API_KEY, "API key", Secret, true, "", ""),
+            field(secret::API_SECRET, "API secret", Secret, true, "", ""),
         ],
     },
     ProviderSpec {
@@ -516,27 +523,18 @@ pub fn validate(
 }
 
 fn normalise_setting(provider: Provider, f: &FieldSpec, raw: &str) -> Result<String, InvalidInput> {
+    use super::provider_settings::{self as typed, History};
     match (provider, f.key) {
-        (Provider::Shopify, "shop") => normalise_shop(raw),
-        (Provider::MetaAds, "ad_account") => normalise_ad_account(raw),
-        (Provider::GoogleAds, "customer_id" | "login_customer_id") => {
+        (Provider::Shopify, key::SHOP) => normalise_shop(raw),
+        (Provider::MetaAds, key::AD_ACCOUNT) => normalise_ad_account(raw),
+        (Provider::GoogleAds, key::CUSTOMER_ID | key::LOGIN_CUSTOMER_ID) => {
             normalise_customer_id(f.key, raw)
         }
-        (_, "history_days") if raw.trim().eq_ignore_ascii_case("all") => Ok("all".into()),
-        (_, "history_days") => match raw.trim().parse::<u32>() {
-            Ok(n @ 1..=36_500) => Ok(n.to_string()),
-            _ => Err(InvalidInput::new(
-                f.key,
-                format!("'{raw}' is not a number of days (1 or more) or 'all'"),
-            )),
-        },
-        (_, "lookback_days") => match raw.trim().parse::<u32>() {
-            Ok(n @ 1..=90) => Ok(n.to_string()),
-            _ => Err(InvalidInput::new(
-                f.key,
-                format!("'{raw}' is not a number of days from 1 to 90"),
-            )),
-        },
+        (_, key::HISTORY_DAYS) => Ok(match typed::history(raw.to_string())? {
+            History::All => "all".into(),
+            History::Days(n) => n.to_string(),
+        }),
+        (_, key::LOOKBACK_DAYS) => Ok(typed::lookback_days(raw)?.to_string()),
         _ => match f.kind {
             FieldKind::Email => normalise_email(f.key, raw),
             FieldKind::Url => normalise_url(f.key, raw),

@@ -15,7 +15,10 @@ use crate::settings::{self, Paths, PathsError};
 use crate::store::{ConnectionEdit, NewConnection, Store, StoreError};
 use std::sync::Arc;
 
-pub mod rollups;
+use crate::rollups;
+
+pub mod dashboard;
+pub use dashboard::Dashboard;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -27,6 +30,38 @@ pub enum ServiceError {
     Secret(#[from] SecretError),
     #[error(transparent)]
     Paths(#[from] PathsError),
+    #[error("{0}")]
+    Export(String),
+}
+
+/// A range's figures as CSV, ready to be written where the person picks.
+pub struct MetricsExport {
+    pub csv: Vec<u8>,
+    pub rows: usize,
+    pub file_name: String,
+}
+
+/// How a grouping is named in a file name and in the UI's choice.
+fn grouping_word(by: metrics::Grouping) -> &'static str {
+    match by {
+        metrics::Grouping::Day => "day",
+        metrics::Grouping::Week => "week",
+        metrics::Grouping::Month => "month",
+        metrics::Grouping::Total => "total",
+    }
+}
+
+/// The grouping the UI asked for by name.
+pub fn grouping(by: &str) -> std::result::Result<metrics::Grouping, InvalidInput> {
+    match by {
+        "day" => Ok(metrics::Grouping::Day),
+        "week" => Ok(metrics::Grouping::Week),
+        "month" => Ok(metrics::Grouping::Month),
+        _ => Err(InvalidInput::new(
+            "by",
+            format!("'{by}' is not a grouping; use day, week or month"),
+        )),
+    }
 }
 
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
@@ -60,6 +95,85 @@ impl Core {
 
     pub fn paths(&self) -> &Paths {
         &self.paths
+    }
+
+    /// The database's schema version (migrations applied).
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.store.schema_version()?)
+    }
+
+    /// A value the app keeps about itself (the page shown, the window's
+    /// place), by key.
+    pub fn app_setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.store.meta(key)?)
+    }
+
+    pub fn set_app_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        Ok(self.store.set_meta(key, value)?)
+    }
+
+    /// Whether scheduled syncing is paused (wherever it was paused).
+    pub fn sync_paused(&self) -> Result<bool> {
+        Ok(self
+            .store
+            .meta(crate::sync::scheduler::META_SYNC_PAUSED)?
+            .as_deref()
+            == Some("1"))
+    }
+
+    /// Pause or resume scheduled syncing; remembered across restarts.
+    pub fn set_sync_paused(&mut self, paused: bool) -> Result<()> {
+        self.store.set_meta(
+            crate::sync::scheduler::META_SYNC_PAUSED,
+            if paused { "1" } else { "0" },
+        )?;
+        tracing::info!(paused, "sync pause toggled");
+        Ok(())
+    }
+
+    /// The newest `limit` sync runs (of one connection, or all), each with
+    /// its connection's name (empty when the connection is gone).
+    pub fn runs(
+        &self,
+        connection: Option<ConnectionId>,
+        limit: u32,
+    ) -> Result<Vec<(crate::domain::run::Run, String)>> {
+        let names: std::collections::HashMap<i64, String> = self
+            .store
+            .connections(None)?
+            .into_iter()
+            .map(|c| (c.id.0, c.display_name))
+            .collect();
+        Ok(self
+            .store
+            .runs(connection, limit)?
+            .into_iter()
+            .map(|run| {
+                let name = names.get(&run.connection_id).cloned().unwrap_or_default();
+                (run, name)
+            })
+            .collect())
+    }
+
+    /// The CSV of a range's figures grouped `by`, with the file name to
+    /// suggest for it.
+    pub fn export_metrics(
+        &self,
+        workspace: WorkspaceId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        by: metrics::Grouping,
+    ) -> Result<MetricsExport> {
+        let ws = self.store.workspace(workspace)?;
+        let rows = self.metrics(ws.id, from, to, by)?;
+        let mut csv = Vec::new();
+        crate::export::write_metrics(&mut csv, &rows, by)
+            .map_err(|e| ServiceError::Export(format!("cannot write the CSV: {e}")))?;
+        Ok(MetricsExport {
+            csv,
+            rows: rows.len(),
+            file_name: crate::export::file_name(&ws.name, from, to, grouping_word(by)),
+        })
     }
 
     pub fn store(&self) -> &Store {
@@ -281,6 +395,30 @@ impl Core {
         Ok(self.store.connection(id)?)
     }
 
+    /// What Sync now syncs: the one connection asked for (it must exist,
+    /// enabled or not), or every enabled one.
+    pub fn connections_to_sync(&self, only: Option<ConnectionId>) -> Result<Vec<ConnectionId>> {
+        Ok(match only {
+            Some(id) => vec![self.store.connection(id)?.id],
+            None => self
+                .store
+                .connections(None)?
+                .into_iter()
+                .filter(|c| c.enabled)
+                .map(|c| c.id)
+                .collect(),
+        })
+    }
+
+    /// What Test connection needs, read under the core's lock so the network
+    /// call ([`test_account`]) can run without it.
+    pub fn connection_to_test(&self, id: ConnectionId) -> Result<TestTarget> {
+        Ok(TestTarget {
+            connection: self.store.connection(id)?,
+            secrets: self.connection_secrets(id)?,
+        })
+    }
+
     /// Add a connection and put its secret in the keychain, or do neither.
     pub fn connect(
         &mut self,
@@ -389,7 +527,7 @@ impl Core {
         facts: &crate::domain::AccountFacts,
     ) -> Result<()> {
         let connection = self.store.connection(id)?;
-        crate::sync::keep_account_facts(&mut self.store, &connection, facts)?;
+        self.store.keep_account_facts(&connection, facts)?;
         tracing::info!(connection = %id, "account facts saved");
         Ok(())
     }
@@ -419,6 +557,24 @@ impl Core {
     pub fn secret_hint(&self, id: ConnectionId) -> Result<Option<String>> {
         Ok(self.connection_secrets(id)?.and_then(|s| s.hint()))
     }
+}
+
+/// What this version can do with a provider's connections (sync them, test
+/// them), for the forms and lists that offer it.
+pub use crate::connectors::registry::{capabilities, Capabilities};
+
+/// A connection and its secrets, ready to be tested.
+pub struct TestTarget {
+    pub connection: Connection,
+    secrets: Option<SecretFields>,
+}
+
+/// Test connection: ask the platform about the account behind `target`.
+/// Keep the answer with [`Core::save_account_facts`].
+pub async fn test_account(
+    target: &TestTarget,
+) -> std::result::Result<crate::domain::AccountFacts, crate::sync::TestError> {
+    crate::sync::test_connection(&target.connection, target.secrets.as_ref()).await
 }
 
 /// This computer's IANA zone, or UTC when it cannot be told.

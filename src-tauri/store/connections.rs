@@ -144,6 +144,29 @@ impl Store {
         Ok(())
     }
 
+    /// Keep what Test connection (or a run) learned about the account; where
+    /// the provider's account is the business itself (a shop), its zone and
+    /// currency also become its workspace's where the person did not choose
+    /// them.
+    pub fn keep_account_facts(
+        &mut self,
+        connection: &Connection,
+        facts: &crate::domain::AccountFacts,
+    ) -> Result<()> {
+        self.set_account_facts(connection.id, facts)?;
+        if connection.provider.sets_workspace_zone() {
+            let (tz, cur) = self.adopt_shop_zone_and_currency(
+                connection.workspace_id,
+                facts.timezone.as_deref(),
+                facts.currency.as_deref(),
+            )?;
+            if tz || cur {
+                tracing::info!(connection = %connection.id, tz, cur, "workspace took the account's zone/currency");
+            }
+        }
+        Ok(())
+    }
+
     /// Every connection, or those of one workspace, oldest first.
     pub fn connections(&self, workspace: Option<WorkspaceId>) -> Result<Vec<Connection>> {
         let mut stmt = self.conn.prepare(&format!(

@@ -4,48 +4,13 @@
 //! the next run resumes from the last committed cursor. Streams are
 //! independent; bad credentials stop the run and mark the connection.
 
-use crate::connectors::{BadRecord, FetchError};
-use crate::domain::records::Batch;
+use crate::connectors::source::{Source, SourceError};
 use crate::domain::run::{Progress, Run, RunStatus, SkippedExample, StreamReport, Trigger};
 use crate::domain::{ConnectionId, ConnectionStatus};
+use crate::secrets::SecretError;
 use crate::store::{RunEnd, Store, StoreError};
 use std::fs::{File, OpenOptions, TryLockError};
-use std::future::Future;
 use std::path::Path;
-
-/// A page of one stream, as a source returns it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Page {
-    pub batch: Batch,
-    /// Records that did not parse: skipped, counted, a few kept as examples.
-    pub bad: Vec<BadRecord>,
-    /// The bookmark to resume after this page.
-    pub cursor: Option<String>,
-    /// Whether another page follows in this run.
-    pub more: bool,
-}
-
-/// Where records come from: a vendor's API, or the built-in demo.
-pub trait Source: Send + Sync {
-    /// The streams to sync, in order.
-    fn streams(&self) -> Vec<String>;
-    /// Where a run starts a stream, given the stored cursor: the cursor itself,
-    /// or a lookback before it where the source restates recent data. Called
-    /// once per stream per run; later pages follow the pages' own cursors.
-    fn start_cursor(&self, _stream: &str, stored: Option<String>) -> Option<String> {
-        stored
-    }
-    /// The page after `cursor` (the first one when `None`).
-    fn fetch(
-        &self,
-        stream: &str,
-        cursor: Option<&str>,
-    ) -> impl Future<Output = Result<Page, FetchError>> + Send;
-    /// API requests made so far, for the run's record.
-    fn requests(&self) -> u64 {
-        0
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -62,6 +27,16 @@ pub enum SyncError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The connection has no source to run (no connector yet, a setting or
+    /// secret missing).
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Keychain(#[from] SecretError),
+    #[error("waiting for the running sync failed: {0}")]
+    Join(String),
+    #[error("the run it joined left no record")]
+    NoRecord,
 }
 
 /// Held for the length of a run; the OS releases it if the process dies, so a

@@ -1,18 +1,20 @@
 //! Runs each enabled connection on its own cron schedule while the app lives
 //! (window or tray), plus one start-up run of every due connection shortly
-//! after launch. The decisions are pure ([`interval`], [`due`]); the loop is
-//! tokio-cron-scheduler. A tick is skipped when the connection's last success
+//! after launch, and Sync now. The decisions are pure ([`interval`], [`due`]);
+//! the loop is tokio-cron-scheduler. Every run the app starts — scheduled,
+//! start-up or Sync now — goes through one [`Runner`]: one pool of permits,
+//! one busy count, one [`SyncContext`]. A tick is skipped when the connection's last success
 //! is younger than half its interval, so missed ticks (sleep, a long run) give
 //! one catch-up run, not a pile. Never two runs of one connection at once: the
 //! engine's run lock holds across processes. Pause is read from the store at
 //! every tick, so it applies wherever it was set.
 
-use super::sync_each;
+use super::SyncContext;
 use crate::domain::run::Trigger;
 use crate::domain::ConnectionId;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Semaphore};
@@ -59,61 +61,151 @@ pub enum SchedulerError {
     Store(#[from] StoreError),
 }
 
-/// What the scheduler needs from its host.
-pub struct SchedulerContext {
-    pub db: PathBuf,
-    pub locks: PathBuf,
-    pub startup_delay: Duration,
-    /// At most this many connections sync at once.
-    pub parallel: usize,
-    /// Called when a scheduled run starts and ends (the tray follows it).
-    pub on_busy: Arc<dyn Fn(bool) + Send + Sync>,
-    /// Hears every run's progress (the UI's progress bars, notifications).
-    pub on_progress: Arc<dyn Fn(&crate::domain::run::Progress) + Send + Sync>,
-    /// Where the connections' credentials are.
-    pub secrets: Arc<dyn crate::secrets::SecretStore>,
+/// Runs connections for the app, whatever started them: at most `parallel`
+/// at once, counted while they run (the tray and the UI show it).
+pub struct Runner {
+    sync: SyncContext,
+    permits: Semaphore,
+    busy: AtomicUsize,
+    /// Called when a run starts or ends (the tray follows it).
+    on_change: Arc<dyn Fn() + Send + Sync>,
 }
 
-struct Shared {
-    ctx: SchedulerContext,
-    permits: Semaphore,
+impl Runner {
+    pub fn new(
+        sync: SyncContext,
+        parallel: usize,
+        on_change: Arc<dyn Fn() + Send + Sync>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            sync,
+            permits: Semaphore::new(parallel.max(1)),
+            busy: AtomicUsize::new(0),
+            on_change,
+        })
+    }
+
+    /// Whether any run is under way.
+    pub fn busy(&self) -> bool {
+        self.busy.load(Ordering::SeqCst) > 0
+    }
+
+    fn busy_while(&self) -> Busy<'_> {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        (self.on_change)();
+        Busy(self)
+    }
+
+    /// Sync now: each of `ids` in turn, whether due or paused (the person
+    /// asked). Busy from the moment it is asked for, so a caller that polls
+    /// right after sees it.
+    pub fn sync_now(
+        self: &Arc<Self>,
+        ids: Vec<ConnectionId>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let runner = self.clone();
+        runner.busy.fetch_add(1, Ordering::SeqCst);
+        (runner.on_change)();
+        async move {
+            let held = Busy(&runner);
+            for id in ids {
+                let Ok(_permit) = runner.permits.acquire().await else {
+                    break;
+                };
+                runner.run(id, Trigger::Manual).await;
+            }
+            drop(held);
+        }
+    }
+
+    /// One scheduled or start-up firing for one connection: check pause and
+    /// due-ness, then sync.
+    pub async fn tick(self: Arc<Self>, connection: ConnectionId, trigger: Trigger) {
+        let decision = (|| -> Result<bool, StoreError> {
+            let store = Store::open(&self.sync.db)?;
+            if store.meta(META_SYNC_PAUSED)?.as_deref() == Some("1") {
+                return Ok(false);
+            }
+            let c = store.connection(connection)?;
+            let last = c
+                .last_sync_at
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc));
+            let now = Utc::now();
+            let every = interval(&c.schedule, now).unwrap_or(Duration::from_secs(3600));
+            Ok(c.enabled && due(last, every, now))
+        })();
+        match decision {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => return tracing::warn!(%connection, error = %e, "scheduled sync skipped"),
+        }
+        let Ok(_permit) = self.permits.acquire().await else {
+            return;
+        };
+        let _busy = self.busy_while();
+        self.run(connection, trigger).await;
+    }
+
+    async fn run(&self, connection: ConnectionId, trigger: Trigger) {
+        let result = self
+            .sync
+            .sync(&[connection], trigger, |c, outcome| match outcome {
+                Ok(run) => tracing::info!(connection = %c.id, trigger = trigger.as_str(), status = run.status.as_str(), "sync finished"),
+                Err(why) => tracing::info!(connection = %c.id, trigger = trigger.as_str(), %why, "sync did not run"),
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(%connection, error = %e, "sync failed");
+        }
+    }
+}
+
+/// Counts a run as under way until dropped.
+struct Busy<'a>(&'a Runner);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.busy.fetch_sub(1, Ordering::SeqCst);
+        (self.0.on_change)();
+    }
 }
 
 pub struct Scheduler {
     jobs: JobScheduler,
     ids: Mutex<Vec<Uuid>>,
-    shared: Arc<Shared>,
+    runner: Arc<Runner>,
 }
 
 impl Scheduler {
-    /// Load a job per enabled connection, start ticking, and queue the start-up run.
-    pub async fn start(ctx: SchedulerContext) -> Result<Arc<Self>, SchedulerError> {
+    /// Load a job per enabled connection, start ticking, and queue the
+    /// start-up run after `startup_delay`.
+    pub async fn start(
+        runner: Arc<Runner>,
+        startup_delay: Duration,
+    ) -> Result<Arc<Self>, SchedulerError> {
         let start_err =
             |e: tokio_cron_scheduler::JobSchedulerError| SchedulerError::Start(e.to_string());
         let jobs = JobScheduler::new().await.map_err(start_err)?;
-        let parallel = ctx.parallel.max(1);
         let scheduler = Arc::new(Self {
             jobs,
             ids: Mutex::new(Vec::new()),
-            shared: Arc::new(Shared {
-                ctx,
-                permits: Semaphore::new(parallel),
-            }),
+            runner,
         });
         scheduler.reload().await?;
         scheduler.jobs.start().await.map_err(start_err)?;
-        let shared = scheduler.shared.clone();
+        let runner = scheduler.runner.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(shared.ctx.startup_delay).await;
-            let ids = match enabled(&shared) {
+            tokio::time::sleep(startup_delay).await;
+            let ids = match enabled(&runner) {
                 Ok(ids) => ids,
                 Err(e) => {
                     return tracing::error!(error = %e, "start-up run: cannot read the connections")
                 }
             };
             for (id, _) in ids {
-                let shared = shared.clone();
-                tokio::spawn(async move { tick(shared, id, Trigger::Startup).await });
+                tokio::spawn(runner.clone().tick(id, Trigger::Startup));
             }
         });
         Ok(scheduler)
@@ -125,11 +217,11 @@ impl Scheduler {
         for id in ids.drain(..) {
             let _ = self.jobs.remove(&id).await;
         }
-        for (connection, schedule) in enabled(&self.shared)? {
-            let shared = self.shared.clone();
+        for (connection, schedule) in enabled(&self.runner)? {
+            let runner = self.runner.clone();
             let job = Job::new_async_tz(with_seconds(&schedule), chrono::Local, move |_, _| {
-                let shared = shared.clone();
-                Box::pin(async move { tick(shared, connection, Trigger::Schedule).await })
+                let runner = runner.clone();
+                Box::pin(async move { runner.tick(connection, Trigger::Schedule).await })
             });
             match job {
                 Ok(job) => match self.jobs.add(job).await {
@@ -148,51 +240,14 @@ impl Scheduler {
     }
 }
 
-fn enabled(shared: &Shared) -> Result<Vec<(ConnectionId, String)>, StoreError> {
-    let store = Store::open(&shared.ctx.db)?;
+fn enabled(runner: &Runner) -> Result<Vec<(ConnectionId, String)>, StoreError> {
+    let store = Store::open(&runner.sync.db)?;
     Ok(store
         .connections(None)?
         .into_iter()
         .filter(|c| c.enabled)
         .map(|c| (c.id, c.schedule))
         .collect())
-}
-
-/// One firing for one connection: check pause and due-ness, then sync.
-async fn tick(shared: Arc<Shared>, connection: ConnectionId, trigger: Trigger) {
-    let decision = (|| -> Result<bool, StoreError> {
-        let store = Store::open(&shared.ctx.db)?;
-        if store.meta(META_SYNC_PAUSED)?.as_deref() == Some("1") {
-            return Ok(false);
-        }
-        let c = store.connection(connection)?;
-        let last = c
-            .last_sync_at
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc));
-        let now = Utc::now();
-        let every = interval(&c.schedule, now).unwrap_or(Duration::from_secs(3600));
-        Ok(c.enabled && due(last, every, now))
-    })();
-    match decision {
-        Ok(true) => {}
-        Ok(false) => return,
-        Err(e) => return tracing::warn!(%connection, error = %e, "scheduled sync skipped"),
-    }
-    let Ok(_permit) = shared.permits.acquire().await else {
-        return;
-    };
-    (shared.ctx.on_busy)(true);
-    let result = sync_each(&shared.ctx.db, &shared.ctx.locks, &[connection], trigger, &*shared.ctx.secrets, &*shared.ctx.on_progress, |c, outcome| match outcome {
-        Ok(run) => tracing::info!(connection = %c.id, trigger = trigger.as_str(), status = run.status.as_str(), "scheduled sync finished"),
-        Err(why) => tracing::info!(connection = %c.id, %why, "scheduled sync did not run"),
-    })
-    .await;
-    if let Err(e) = result {
-        tracing::warn!(%connection, error = %e, "scheduled sync failed");
-    }
-    (shared.ctx.on_busy)(false);
 }
 
 #[cfg(test)]

@@ -4,8 +4,6 @@ import * as progress from "../progress.js";
 import { api } from "../api.js";
 import { h, emptyState, showFormError, clearFormErrors, toast, LOCALE } from "../dom.js";
 
-// Providers whose account "Test" can ask about in this version.
-const TESTABLE = new Set(["meta_ads", "google_ads"]);
 const STATUS_TEXT = { new: "Not synced yet", ok: "OK", error: "Last sync failed", needs_attention: "Needs attention" };
 
 let providersCache = null;
@@ -25,8 +23,12 @@ export async function render(app) {
     body,
   );
 
+  // Which providers' accounts "Test" can ask about: the backend says.
+  let testable = new Set();
+
   async function refresh() {
-    const list = await api.connections(app.workspace.id);
+    const [list, specs] = await Promise.all([api.connections(app.workspace.id), providers()]);
+    testable = new Set(specs.filter((p) => p.testable).map((p) => p.provider));
     if (list.length === 0) {
       body.replaceChildren(emptyState("No connections yet", "Connect Shopify, Meta Ads, Google Ads, Shiprocket, Copper or JustCall.",
         h("button", { class: "primary", onclick: () => openForm(null) }, "Add your first connection")));
@@ -67,7 +69,7 @@ export async function render(app) {
         h("button", { "data-action": "sync", onclick: async () => {
           try { await api.syncNow(c.id); toast(`Syncing ${c.display_name}`); } catch (e) { toast(e.message); }
         } }, "Sync now"), " ",
-        TESTABLE.has(c.provider) ? h("button", { "data-action": "test", onclick: async (e) => {
+        testable.has(c.provider) ? h("button", { "data-action": "test", onclick: async (e) => {
           e.target.disabled = true;
           try {
             const t = await api.testConnection(c.id);

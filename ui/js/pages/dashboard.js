@@ -6,13 +6,6 @@ import { api } from "../api.js";
 import { h, emptyState, toast, appendAll, LOCALE } from "../dom.js";
 import * as progress from "../progress.js";
 
-const LABELS = {
-  revenue: "Revenue", orders: "Orders", aov: "Average order", net_profit: "Net profit", net_margin: "Net margin",
-  ad_spend: "Ad spend", roas: "ROAS", poas: "POAS", new_customers: "New customers", rto_rate: "RTO rate",
-  calls: "Calls", talk_time_s: "Talk time",
-};
-// A rise in these is bad news.
-const LOWER_IS_BETTER = new Set(["rto_rate"]);
 const PRESETS = [
   ["today", "Today"], ["yesterday", "Yesterday"], ["7", "Last 7 days"], ["30", "Last 30 days"],
   ["90", "Last 90 days"], ["mtd", "Month to date"], ["custom", "Custom"],
@@ -56,12 +49,13 @@ function format(kind, value, currency) {
   }
 }
 
+// The backend says which way a figure moved and whether that is good news.
+const ARROWS = { up: "▲", down: "▼", flat: "■" };
 function change(tile) {
-  if (tile.value === null || tile.previous === null || Number(tile.previous) === 0) return h("span", { class: "muted" }, "no comparison");
-  const ratio = (Number(tile.value) - Number(tile.previous)) / Math.abs(Number(tile.previous));
-  const good = LOWER_IS_BETTER.has(tile.key) ? ratio < 0 : ratio > 0;
-  const arrow = ratio > 0 ? "▲" : ratio < 0 ? "▼" : "■";
-  return h("span", { class: ratio === 0 ? "muted" : good ? "up" : "down" }, `${arrow} ${(Math.abs(ratio) * 100).toFixed(1)}%`);
+  const c = tile.change;
+  if (!c) return h("span", { class: "muted" }, "no comparison");
+  const cls = c.direction === "flat" ? "muted" : c.good ? "up" : "down";
+  return h("span", { class: cls }, `${ARROWS[c.direction]} ${(Math.abs(Number(c.ratio)) * 100).toFixed(1)}%`);
 }
 
 export async function render(app) {
@@ -82,22 +76,12 @@ export async function render(app) {
   ) : null;
 
   // While a sync runs (say, the demo's first), say so; the bars below follow it
-  // and the page refreshes itself when it ends.
+  // and the page refreshes itself when it ends. A run is told finished only
+  // once its day figures are stored, so that refresh shows the final numbers.
   const status = await api.syncStatus();
   const busy = status.syncing || status.running.length > 0;
   const banner = busy
     ? h("p", { class: "panel", id: "syncing-banner", role: "status" }, "Syncing… the figures update when it finishes.") : null;
-  if (busy) {
-    // A run's end refreshes the page, but the app may still be storing the
-    // day figures then: check until it is idle, then show the final numbers.
-    const poll = async () => {
-      if (!document.body.contains(section)) return;
-      const s = await api.syncStatus().catch(() => null);
-      if (s && (s.syncing || s.running.length > 0)) { setTimeout(poll, 1000); return; }
-      app.refresh();
-    };
-    setTimeout(poll, 1000);
-  }
 
   let body;
   if (connections.length === 0) {
@@ -110,7 +94,7 @@ export async function render(app) {
         h("p", { class: "muted", id: "range-note" },
           `${d.from} to ${d.to}${d.to === today ? " (today partial)" : ""}, compared with ${d.previous_from} to ${d.previous_to}. Amounts in ${d.currency}, days in ${d.timezone}.`),
         h("div", { class: "tiles", id: "tiles" }, ...d.tiles.map((t) => h("div", { class: "tile", "data-key": t.key },
-          h("div", { class: "tile-label" }, LABELS[t.key] ?? t.key),
+          h("div", { class: "tile-label" }, t.label),
           h("div", { class: "tile-value" }, format(t.kind, t.value, d.currency)),
           h("div", { class: "tile-change" }, change(t), h("span", { class: "muted" }, ` vs ${format(t.kind, t.previous, d.currency)}`)),
         ))));

@@ -1,0 +1,527 @@
+//! Bulk operations for a long backlog of orders: the backlog is cut into
+//! spans of updates, one export each; while the engine stores one span, the
+//! next is exported, downloaded and parsed on a thread of its own (own
+//! runtime and HTTP client). The cursor keeps the span, so a failed or
+//! stopped run resumes at its span.
+
+use super::client::Shop;
+use super::cursor::{iso, BulkAt, Pass};
+use super::records::Draft;
+use super::{
+    bad_order, ShopifySource, LINE_FIELDS, ORDER_FIELDS, REFUND_LINE_FIELDS, REFUND_SHIPPING_FIELDS,
+};
+use crate::connectors::source::Page;
+use crate::connectors::{BadRecord, FetchError};
+use crate::domain::records::{Batch, Order};
+use chrono::{DateTime, Duration as Span, Utc};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// A bulk export read into memory, handed out a page at a time.
+pub(super) struct BulkResult {
+    id: String,
+    until: Option<DateTime<Utc>>,
+    orders: Vec<Order>,
+    bad: Vec<BadRecord>,
+    max: Option<DateTime<Utc>>,
+}
+
+/// The next span's export, being read on a thread of its own.
+pub(super) struct Ahead {
+    since: DateTime<Utc>,
+    result: tokio::sync::oneshot::Receiver<Result<BulkResult, FetchError>>,
+}
+
+impl ShopifySource {
+    /// The bulk query: the paged query's order without page sizes; every
+    /// nested connection comes back as lines of its own.
+    pub(super) fn bulk_query(since: DateTime<Utc>, until: Option<DateTime<Utc>>) -> String {
+        let mut filter = Self::filter(since);
+        if let Some(u) = until {
+            filter.push_str(&format!(" AND updated_at:<'{}'", iso(u)));
+        }
+        format!(
+            "{{ orders(query: \"{filter}\", sortKey: UPDATED_AT) {{ edges {{ node {{
+  {ORDER_FIELDS}
+  lineItems {{ edges {{ node {{ {LINE_FIELDS} }} }} }}
+  refunds {{ id createdAt
+    refundLineItems {{ edges {{ node {{ {REFUND_LINE_FIELDS} }} }} }}
+    refundShippingLines {{ edges {{ node {{ {REFUND_SHIPPING_FIELDS} }} }} }}
+  }}
+}} }} }} }}"
+        )
+    }
+
+    /// The `updatedAt` of the least recently updated order from `since` on.
+    pub(super) async fn oldest_update(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, FetchError> {
+        let query = "query Oldest($query: String!) {
+  orders(first: 1, query: $query, sortKey: UPDATED_AT) { nodes { updatedAt } }
+}";
+        let data = self
+            .shop
+            .query(query, json!({"query": Self::filter(since)}), 3.0)
+            .await?;
+        match data.pointer("/orders/nodes/0/updatedAt") {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| Some(t.with_timezone(&Utc)))
+                .ok_or_else(|| self.shop.odd(&format!("an order's updatedAt is {v}"))),
+        }
+    }
+
+    /// Split a backfill from `since` into `bulk_windows` spans of updates,
+    /// from the oldest stored order on: where the pass starts, and the span.
+    pub(super) async fn plan_windows(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<(DateTime<Utc>, Option<i64>), FetchError> {
+        let Some(oldest) = self.oldest_update(since).await? else {
+            return Ok((since, None)); // nothing to read: one export says so
+        };
+        // Whole seconds, as the search filter has them.
+        let start = since.max(oldest - Span::seconds(1));
+        let span = (self.cfg.now - start).num_seconds().max(1);
+        let windows = i64::from(self.cfg.bulk_windows.max(1));
+        let step = ((span + windows - 1) / windows).max(self.cfg.bulk_over_days * 86_400);
+        Ok((start, Some(step)))
+    }
+
+    /// Where the export starting at `since` ends: a span later, or `None`
+    /// for the last one, which reads up to now (so an order updated during
+    /// the backfill is still read). Less than half a span left over joins
+    /// the last export rather than making one of its own (as when a later
+    /// run goes on with a backfill planned up to an earlier now).
+    pub(super) fn window_end(
+        &self,
+        since: DateTime<Utc>,
+        step: Option<i64>,
+    ) -> Option<DateTime<Utc>> {
+        let step = step?;
+        let end = since + Span::seconds(step);
+        (end + Span::seconds(step / 2) < self.cfg.now).then_some(end)
+    }
+
+    /// Export and read the span from `since` on a thread of its own (with
+    /// its own HTTP client and runtime), while the engine stores the current
+    /// one. Shopify runs one bulk query at a time; this starts only after
+    /// the current export is read.
+    pub(super) fn read_ahead(
+        &self,
+        since: DateTime<Utc>,
+        step: Option<i64>,
+    ) -> Result<(), FetchError> {
+        let worker = ShopifySource {
+            cfg: self.cfg.clone(),
+            shop: Shop::new(self.shop.http.sibling()?, &self.cfg.base, &self.cfg.token),
+            bulk: tokio::sync::Mutex::new(None),
+            ahead: std::sync::Mutex::new(None),
+        };
+        let until = self.window_end(since, step);
+        let (send, result) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name("shopify-export".into())
+            .spawn(move || {
+                let read = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| FetchError::Setup(format!("no runtime for the export: {e}")))
+                    .and_then(|rt| {
+                        rt.block_on(async {
+                            let id = worker.start_bulk(since, until).await?;
+                            worker.read_bulk(&id, until).await
+                        })
+                    });
+                // Nobody waits for it when the run has ended.
+                let _ = send.send(read);
+            })
+            .map_err(|e| FetchError::Setup(format!("no thread for the export: {e}")))?;
+        *self.ahead.lock().expect("not poisoned") = Some(Ahead { since, result });
+        Ok(())
+    }
+
+    /// The export of the span from `since`: the one read ahead when it is
+    /// that span's, else started and read now.
+    pub(super) async fn export(
+        &self,
+        since: DateTime<Utc>,
+        step: Option<i64>,
+    ) -> Result<BulkResult, FetchError> {
+        let ahead = self.ahead.lock().expect("not poisoned").take();
+        if let Some(ahead) = ahead.filter(|a| a.since == since) {
+            return ahead
+                .result
+                .await
+                .map_err(|_| self.shop.odd("the export thread ended without a result"))?;
+        }
+        let until = self.window_end(since, step);
+        let id = self.start_bulk(since, until).await?;
+        self.read_bulk(&id, until).await
+    }
+
+    pub(super) async fn bulk_page(&self, mut pass: Pass) -> Result<Page, FetchError> {
+        let mut held = self.bulk.lock().await;
+        let Some(at) = pass.bulk.clone() else {
+            // Start the export of the next span, wait for it, read it; its
+            // orders follow page by page while the span after it is read.
+            if pass.step.is_none() {
+                (pass.since, pass.step) = self.plan_windows(pass.since).await?;
+            }
+            let result = self.export(pass.since, pass.step).await?;
+            if let Some(next) = result.until {
+                self.read_ahead(next, pass.step)?;
+            }
+            let bad = result.bad.clone();
+            let next = Pass {
+                bulk: Some(BulkAt {
+                    id: result.id.clone(),
+                    done: 0,
+                    until: result.until,
+                }),
+                ..pass
+            };
+            *held = Some(result);
+            return Ok(Page {
+                batch: Batch::Orders(vec![]),
+                bad,
+                cursor: Some(next.encode()),
+                more: true,
+            });
+        };
+        if held.as_ref().map(|r| r.id.as_str()) != Some(at.id.as_str()) {
+            // A run that stopped mid-export: read the same export again.
+            *held = Some(self.read_bulk(&at.id, at.until).await?);
+        }
+        let result = held.as_mut().expect("set above");
+        let end = (at.done + self.cfg.bulk_page).min(result.orders.len());
+        let batch: Vec<Order> = result.orders[at.done..end].to_vec();
+        if let Some(m) = result.max {
+            pass.seen(m);
+        }
+        if end < result.orders.len() {
+            pass.bulk = Some(BulkAt { done: end, ..at });
+            return Ok(Page {
+                batch: Batch::Orders(batch),
+                bad: vec![],
+                cursor: Some(pass.encode()),
+                more: true,
+            });
+        }
+        *held = None;
+        let (cursor, more) = match at.until {
+            // Everything updated before the span's end is stored: the next
+            // span starts there.
+            Some(until) => (
+                Pass {
+                    since: until,
+                    bulk: None,
+                    ..pass
+                }
+                .encode(),
+                true,
+            ),
+            None => (pass.done().encode(), false),
+        };
+        Ok(Page {
+            batch: Batch::Orders(batch),
+            bad: vec![],
+            cursor: Some(cursor),
+            more,
+        })
+    }
+
+    /// Start the export; when another bulk query of this app is running,
+    /// wait for it to end first (Shopify runs one at a time).
+    pub(super) async fn start_bulk(
+        &self,
+        since: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<String, FetchError> {
+        let mutation = "mutation Export($query: String!) {
+  bulkOperationRunQuery(query: $query) { bulkOperation { id status } userErrors { field message } }
+}";
+        let inner = Self::bulk_query(since, until);
+        for _ in 0..5 {
+            let data = self
+                .shop
+                .query(mutation, json!({"query": inner}), 10.0)
+                .await?;
+            let payload = data
+                .get("bulkOperationRunQuery")
+                .ok_or_else(|| self.shop.odd("no bulkOperationRunQuery payload"))?;
+            if let Some(id) = payload.pointer("/bulkOperation/id").and_then(Value::as_str) {
+                tracing::info!(operation = id, "Shopify bulk export started");
+                return Ok(id.to_string());
+            }
+            let message = payload
+                .get("userErrors")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.get("message").and_then(Value::as_str))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let running = message
+                .contains("already in progress")
+                .then(|| {
+                    message
+                        .split_whitespace()
+                        .find(|w| w.starts_with("gid://shopify/BulkOperation/"))
+                })
+                .flatten();
+            match running {
+                Some(other) => {
+                    let other = other.trim_end_matches(['.', ',']).to_string();
+                    tracing::info!(operation = %other, "another bulk export is running; waiting for it");
+                    // Its outcome is not ours; only its end matters.
+                    let _ = self.wait_bulk(&other).await;
+                }
+                None => {
+                    return Err(self.shop.odd(&format!(
+                        "Shopify would not start the bulk export: {message}"
+                    )))
+                }
+            }
+        }
+        Err(self
+            .shop
+            .odd("another bulk export kept running; try again later"))
+    }
+
+    /// Poll the operation until it ends; its result URL (none when it found
+    /// nothing).
+    pub(super) async fn wait_bulk(&self, id: &str) -> Result<Option<String>, FetchError> {
+        let query = "query Poll($id: ID!) {
+  node(id: $id) { ... on BulkOperation { id status errorCode objectCount url } }
+}";
+        let mut wait = self.cfg.bulk_poll;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(6 * 60 * 60);
+        loop {
+            let data = self.shop.query(query, json!({"id": id}), 1.0).await?;
+            let op = data
+                .get("node")
+                .filter(|n| !n.is_null())
+                .ok_or_else(|| self.shop.odd(&format!("bulk operation {id} is unknown")))?;
+            match op.get("status").and_then(Value::as_str).unwrap_or("") {
+                "COMPLETED" => return Ok(op.get("url").and_then(Value::as_str).map(String::from)),
+                s @ ("FAILED" | "CANCELED" | "CANCELING" | "EXPIRED") => {
+                    let code = op
+                        .get("errorCode")
+                        .and_then(Value::as_str)
+                        .unwrap_or("none");
+                    return Err(self.shop.odd(&format!(
+                        "the bulk export ended as {s} (error code {code}); the next sync starts it again"
+                    )));
+                }
+                _ if tokio::time::Instant::now() > deadline => {
+                    return Err(self.shop.odd("the bulk export did not finish in 6 hours"))
+                }
+                _ => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    }
+
+    /// Wait for the export and read its JSONL: orders on lines of their own,
+    /// nested connections' nodes on lines naming their parent (in any order).
+    pub(super) async fn read_bulk(
+        &self,
+        id: &str,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<BulkResult, FetchError> {
+        let mut result = BulkResult {
+            id: id.to_string(),
+            until,
+            orders: vec![],
+            bad: vec![],
+            max: None,
+        };
+        let Some(url) = self.wait_bulk(id).await? else {
+            return Ok(result);
+        };
+        let mut resp = self.shop.download(&url).await?;
+        let mut drafts: Vec<Draft> = Vec::new();
+        let mut by_order: HashMap<String, usize> = HashMap::new();
+        let mut by_refund: HashMap<String, usize> = HashMap::new();
+        let mut orphans: Vec<Value> = Vec::new();
+        let mut buf: Vec<u8> = Vec::new();
+        let mut line_no = 0usize;
+        loop {
+            let chunk = resp.chunk().await.map_err(|e| FetchError::Transient {
+                url: crate::telemetry::redact_url(&url),
+                attempts: 1,
+                last: format!("reading the bulk export failed: {e}"),
+            })?;
+            let eof = chunk.is_none();
+            if let Some(c) = chunk {
+                buf.extend_from_slice(&c);
+            }
+            let mut start = 0;
+            while let Some(nl) = buf[start..].iter().position(|b| *b == b'\n') {
+                line_no += 1;
+                let line = &buf[start..start + nl];
+                start += nl + 1;
+                self.bulk_line(
+                    line,
+                    line_no,
+                    &mut drafts,
+                    &mut by_order,
+                    &mut by_refund,
+                    &mut orphans,
+                    &mut result.bad,
+                );
+            }
+            buf.drain(..start);
+            if eof {
+                if !buf.iter().all(u8::is_ascii_whitespace) {
+                    line_no += 1;
+                    let rest = std::mem::take(&mut buf);
+                    self.bulk_line(
+                        &rest,
+                        line_no,
+                        &mut drafts,
+                        &mut by_order,
+                        &mut by_refund,
+                        &mut orphans,
+                        &mut result.bad,
+                    );
+                }
+                break;
+            }
+        }
+        // Children that came before their parent.
+        for child in orphans {
+            if !attach(&child, &mut drafts, &by_order, &by_refund) {
+                result.bad.push(BadRecord {
+                    id: child
+                        .get("__parentId")
+                        .and_then(Value::as_str)
+                        .map(String::from),
+                    reason: "a nested record's parent is not in the export".into(),
+                });
+            }
+        }
+        for d in drafts {
+            result.max = Some(result.max.map_or(d.updated_at, |m| m.max(d.updated_at)));
+            let id = d.order.id.clone();
+            match d.finish() {
+                Ok(o) => result.orders.push(o),
+                Err(reason) => result.bad.push(BadRecord {
+                    id: Some(id),
+                    reason,
+                }),
+            }
+        }
+        tracing::info!(
+            orders = result.orders.len(),
+            skipped = result.bad.len(),
+            "Shopify bulk export read"
+        );
+        Ok(result)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn bulk_line(
+        &self,
+        line: &[u8],
+        line_no: usize,
+        drafts: &mut Vec<Draft>,
+        by_order: &mut HashMap<String, usize>,
+        by_refund: &mut HashMap<String, usize>,
+        orphans: &mut Vec<Value>,
+        bad: &mut Vec<BadRecord>,
+    ) {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        let v: Value = match serde_json::from_slice(line) {
+            Ok(v) => v,
+            Err(e) => {
+                bad.push(BadRecord {
+                    id: None,
+                    reason: format!("line {line_no} of the export is not JSON: {e}"),
+                });
+                return;
+            }
+        };
+        if v.get("__parentId").is_some() {
+            if !attach(&v, drafts, by_order, by_refund) {
+                orphans.push(v);
+            }
+            return;
+        }
+        match Draft::parse(&v) {
+            Ok(d) => {
+                let at = drafts.len();
+                for r in &d.order.refunds {
+                    by_refund.insert(r.id.clone(), at);
+                }
+                by_order.insert(d.order.id.clone(), at);
+                drafts.push(d);
+            }
+            Err(reason) => bad.push(bad_order(&v, reason)),
+        }
+    }
+}
+
+/// Put a bulk child line on its order or refund; false when its parent has
+/// not been read (yet).
+fn attach(
+    child: &Value,
+    drafts: &mut [Draft],
+    by_order: &HashMap<String, usize>,
+    by_refund: &HashMap<String, usize>,
+) -> bool {
+    let Some(parent) = child.get("__parentId").and_then(Value::as_str) else {
+        return false;
+    };
+    if let Some(&i) = by_order.get(parent) {
+        drafts[i].add_line(child);
+        return true;
+    }
+    if let Some(&i) = by_refund.get(parent) {
+        if child.get("lineItem").is_some() {
+            drafts[i].add_refund_line(parent, child);
+        } else {
+            drafts[i].add_refund_shipping(parent, child);
+        }
+        return true;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ShopifyConfig;
+    use super::*;
+
+    #[test]
+    fn a_span_ends_a_step_later_unless_less_than_half_a_step_would_be_left() {
+        let cfg = ShopifyConfig::new("http://127.0.0.1:9", "t");
+        let now = cfg.now;
+        let src = ShopifySource::new(cfg).unwrap();
+        let day = 86_400;
+        let start = now - Span::days(50);
+        assert_eq!(
+            src.window_end(start, Some(10 * day)),
+            Some(start + Span::days(10))
+        );
+        // 16 days left: a span of 10 leaves 6, more than half a span.
+        let late = now - Span::days(16);
+        assert_eq!(
+            src.window_end(late, Some(10 * day)),
+            Some(late + Span::days(10))
+        );
+        // 14 days left: the last span takes them all, up to now.
+        assert_eq!(src.window_end(now - Span::days(14), Some(10 * day)), None);
+        // Not in spans at all: one export up to now.
+        assert_eq!(src.window_end(start, None), None);
+    }
+}

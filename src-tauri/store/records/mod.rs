@@ -1,0 +1,236 @@
+//! Synced records: a page is upserted by the source's ids and the stream's
+//! cursor moves in the same transaction, so a crash at any moment leaves either
+//! the whole page and its cursor, or neither.
+//!
+//! One file per record kind, each with its upsert and its reads: `orders.rs`
+//! (orders, lines, refunds, customers' counts), `costs.rs`, `ad_days.rs`,
+//! `shipments.rs`, `activities.rs`. This file holds the page transaction,
+//! the cursor, the rollup-mark pause they share, and the range load.
+
+mod activities;
+mod ad_days;
+mod costs;
+mod orders;
+mod shipments;
+
+pub use shipments::ShipmentRow;
+
+use super::{Result, Store};
+use crate::domain::records::Batch;
+use crate::domain::ConnectionId;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl Store {
+    /// The stream's bookmark, as the last committed page left it.
+    pub fn cursor(&self, connection: ConnectionId, stream: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT cursor FROM stream_cursors WHERE connection_id = ?1 AND stream = ?2",
+                params![connection.0, stream],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Upsert a page's records and set the stream's cursor, in one transaction.
+    /// Returns how many records were written.
+    pub fn apply_page(
+        &mut self,
+        connection: ConnectionId,
+        stream: &str,
+        batch: &Batch,
+        cursor: Option<&str>,
+    ) -> Result<u64> {
+        // IMMEDIATE, as every write of the store (see `Store::open_at`): the
+        // page reads which orders are stored before it writes.
+        let tx = self.conn.transaction()?;
+        let written = upsert(&tx, connection.0, batch)?;
+        if let Some(cursor) = cursor {
+            tx.execute(
+                "INSERT INTO stream_cursors (connection_id, stream, cursor) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (connection_id, stream) DO UPDATE
+                 SET cursor = excluded.cursor, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                params![connection.0, stream, cursor],
+            )?;
+        }
+        tx.commit()?;
+        Ok(written)
+    }
+
+    /// How many records of each kind a connection holds, for tests and status.
+    pub fn record_counts(&self, connection: ConnectionId) -> Result<RecordCounts> {
+        let count = |table: &str| -> Result<u64> {
+            Ok(self.conn.query_row(
+                &format!("SELECT COUNT(*) FROM {table} WHERE connection_id = ?1"),
+                [connection.0],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
+        };
+        Ok(RecordCounts {
+            orders: count("orders")?,
+            order_lines: count("order_lines")?,
+            refunds: count("refunds")?,
+            variant_costs: count("variant_costs")?,
+            ad_days: count("ad_days")?,
+            shipments: count("shipments")?,
+            activities: count("activities")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RecordCounts {
+    pub orders: u64,
+    pub order_lines: u64,
+    pub refunds: u64,
+    pub variant_costs: u64,
+    pub ad_days: u64,
+    pub shipments: u64,
+    pub activities: u64,
+}
+
+fn workspace_of(tx: &Transaction<'_>, c: i64) -> rusqlite::Result<i64> {
+    tx.query_row(
+        "SELECT workspace_id FROM connections WHERE id = ?1",
+        [c],
+        |r| r.get(0),
+    )
+}
+
+/// Pause the marking triggers of orders, refunds and variant costs for this
+/// connection (migrations 9 and 10) until [`resume_marks`], in the same
+/// transaction, so no other handle ever sees the pause.
+fn pause_marks(tx: &Transaction<'_>, c: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO rollup_marks_paused (connection_id) VALUES (?1)",
+        [c],
+    )
+    .map(drop)
+}
+
+fn resume_marks(tx: &Transaction<'_>, c: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM rollup_marks_paused WHERE connection_id = ?1",
+        [c],
+    )
+    .map(drop)
+}
+
+fn utc_day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> {
+    match batch {
+        Batch::Orders(list) => orders::upsert(tx, c, list),
+        Batch::VariantCosts(list) => costs::upsert(tx, c, list),
+        Batch::AdDays(list) => ad_days::upsert(tx, c, list),
+        Batch::Shipments(list) => shipments::upsert(tx, c, list),
+        Batch::Activities(list) => activities::upsert(tx, c, list),
+        Batch::CustomerCounts(list) => orders::upsert_customer_counts(tx, c, list),
+    }
+}
+
+/// Records loaded for computing metrics; see [`Store::metric_records`].
+#[derive(Debug, Clone, Default)]
+pub struct LoadedRecords {
+    pub orders: Vec<crate::domain::records::Order>,
+    pub ads: Vec<crate::domain::records::AdDay>,
+    pub shipments: Vec<crate::domain::records::Shipment>,
+    pub activities: Vec<crate::domain::records::Activity>,
+    pub costs: std::collections::HashMap<String, crate::domain::records::VariantCost>,
+    /// The whole stored history of every customer with an order loaded,
+    /// keyed like `Order::customer_id`.
+    pub customers: std::collections::HashMap<String, crate::domain::records::CustomerHistory>,
+}
+
+fn parse_ts(column: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| super::StoreError::Corrupt(format!("{column} = '{raw}' is not a timestamp")))
+}
+
+/// What a range load reads: the connections (a JSON array, for `json_each`),
+/// the UTC window of timestamps and the local days of dated rows.
+struct Range<'a> {
+    ids: &'a str,
+    from_utc: &'a str,
+    to_utc: &'a str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+}
+
+impl Store {
+    /// The records of `connections` that can touch the local days `from..=to`:
+    /// everything stamped between `from_utc` and `to_utc` (callers widen the
+    /// window by the largest zone offset), orders with a refund in it, the
+    /// whole history of those orders' customers, and the shop's variant costs.
+    pub fn metric_records(
+        &self,
+        connections: &[ConnectionId],
+        from_utc: &str,
+        to_utc: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<LoadedRecords> {
+        let ids = serde_json::to_string(&connections.iter().map(|c| c.0).collect::<Vec<_>>())
+            .expect("ids");
+        // Inside a recompute's write transaction the reads join it; otherwise
+        // one read transaction keeps them consistent.
+        let tx = if self.conn.is_autocommit() {
+            // Deferred: a read, which must not wait for (or take) the write
+            // lock, as on a reader beside a recompute holding it.
+            Some(rusqlite::Transaction::new_unchecked(
+                &self.conn,
+                rusqlite::TransactionBehavior::Deferred,
+            )?)
+        } else {
+            None
+        };
+        let db: &rusqlite::Connection = &self.conn;
+        db.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS picked (connection_id INTEGER, source_id TEXT, PRIMARY KEY (connection_id, source_id));
+             DELETE FROM picked;",
+        )?;
+        db.execute(
+            "WITH conns AS (SELECT value AS id FROM json_each(?1)),
+             hit AS (
+               SELECT o.connection_id, o.source_id, o.customer_id FROM orders o
+               WHERE o.connection_id IN (SELECT id FROM conns)
+                 AND COALESCE(o.processed_at, o.created_at) >= ?2 AND COALESCE(o.processed_at, o.created_at) < ?3
+               UNION
+               SELECT o.connection_id, o.source_id, o.customer_id FROM refunds r
+               JOIN orders o ON o.connection_id = r.connection_id AND o.source_id = r.order_id
+               WHERE r.connection_id IN (SELECT id FROM conns) AND r.created_at >= ?2 AND r.created_at < ?3)
+             INSERT OR IGNORE INTO picked SELECT connection_id, source_id FROM hit",
+            params![ids, from_utc, to_utc],
+        )?;
+
+        // The range's orders (in `picked`) drive every read below: CROSS JOIN
+        // keeps SQLite from walking a whole records table and probing
+        // `picked` for each row, which it would choose without statistics.
+        let mut out = LoadedRecords::default();
+        let q = Range {
+            ids: &ids,
+            from_utc,
+            to_utc,
+            from,
+            to,
+        };
+        orders::load(db, &mut out)?;
+        costs::load(db, &q, &mut out)?;
+        ad_days::load(db, &q, &mut out)?;
+        shipments::load(db, &q, &mut out)?;
+        activities::load(db, &q, &mut out)?;
+        db.execute_batch("DELETE FROM picked;")?;
+        if let Some(tx) = tx {
+            tx.commit()?;
+        }
+        Ok(out)
+    }
+}

@@ -18,5 +18,8 @@ pub mod telemetry;
 
 /// Entry point of the `pulseboard` binary; returns the process exit code.
 pub fn run() -> i32 {
-    cli::main(std::env::args_os())
+    match cli::main(std::env::args_os()) {
+        cli::Outcome::Exit(code) => code,
+        cli::Outcome::Desktop => app::run_desktop(),
+    }
 }

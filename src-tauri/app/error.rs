@@ -2,7 +2,7 @@
 //! a message that says what to do, and the field it concerns when there is one.
 
 use crate::service::ServiceError;
-use crate::store::StoreError;
+use crate::service::StoreError;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

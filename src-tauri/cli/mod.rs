@@ -85,7 +85,17 @@ impl From<InvalidInput> for CliError {
 pub type CliResult = Result<(), CliError>;
 
 /// Parse `args` and run; returns the exit code.
-pub fn main<I, T>(args: I) -> i32
+/// What the command line asked for: a headless command that ended with an
+/// exit code, or the desktop app (no command at all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Exit(i32),
+    Desktop,
+}
+
+/// Run the headless command `args` name; without one, say the desktop app
+/// is wanted (the caller opens it, so `cli` never starts the window system).
+pub fn main<I, T>(args: I) -> Outcome
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -95,7 +105,7 @@ where
         Err(e) if !e.use_stderr() => {
             // --help and --version: print them whole, exit 0.
             let _ = e.print();
-            return 0;
+            return Outcome::Exit(0);
         }
         Err(e) => {
             // A usage error: one line, the first of clap's message, and exit 2.
@@ -105,13 +115,13 @@ where
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("error: bad usage");
             eprintln!("{first} (see --help)");
-            return 2;
+            return Outcome::Exit(2);
         }
     };
     let Some(command) = cli.command else {
-        return crate::app::run_desktop();
+        return Outcome::Desktop;
     };
-    match dispatch(command) {
+    Outcome::Exit(match dispatch(command) {
         Ok(()) => 0,
         Err(CliError::Usage(msg)) => {
             eprintln!("error: {msg}");
@@ -121,7 +131,7 @@ where
             eprintln!("error: {msg}");
             1
         }
-    }
+    })
 }
 
 fn dispatch(command: Command) -> CliResult {

@@ -5,6 +5,7 @@ pub mod provider;
 pub mod provider_settings;
 pub mod records;
 pub mod run;
+pub mod totals;
 pub mod workspace;
 
 pub use provider::{

@@ -12,7 +12,8 @@ use crate::domain::{
 use crate::metrics;
 use crate::secrets::{SecretError, SecretKey, SecretStore};
 use crate::settings::{self, Paths, PathsError};
-use crate::store::{ConnectionEdit, NewConnection, Store, StoreError};
+pub use crate::store::StoreError;
+use crate::store::{ConnectionEdit, NewConnection, Store};
 use std::sync::Arc;
 
 use crate::rollups;

@@ -3,8 +3,8 @@
 //! the figures depend on change, so no writer can forget them.
 
 use super::{Result, Store, StoreError};
+use crate::domain::totals::Totals;
 use crate::domain::WorkspaceId;
-use crate::metrics::Totals;
 use chrono::NaiveDate;
 use rusqlite::{params, Transaction, TransactionBehavior};
 use std::collections::{BTreeMap, BTreeSet};

@@ -160,6 +160,9 @@ pub struct AccountFacts {
     /// Access scopes the connection needs and the token lacks (Shopify).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_scopes: Vec<String>,
+    /// How many people the account has (a CRM's users, a dialer's agents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u64>,
 }
 
 /// Days before a token's end from which the UI warns.

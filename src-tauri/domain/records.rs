@@ -129,12 +129,23 @@ pub struct Shipment {
     pub freight: Decimal,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a dialer call ended, as metrics.md counts it: every call is one of
+/// `calls`; `Answered` ones are `calls_answered`, `Missed` ones (incoming
+/// Missed, Voicemail or Abandoned) `calls_missed`, and `Other` ones (an
+/// outgoing call nobody picked up, a busy or failed one) neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallOutcome {
+    Answered,
+    Missed,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ActivityKind {
     Email,
     CrmCall,
     Lead,
-    Call { answered: bool },
+    Call(CallOutcome),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +155,29 @@ pub struct Activity {
     pub at: DateTime<Utc>,
     /// Talk time in seconds (dialer calls).
     pub talk_time_s: i64,
+    /// The team member it belongs to: their e-mail, lower case; `None` when
+    /// it has no user (it counts for the workspace only).
+    pub member: Option<String>,
+}
+
+/// A person as one source knows them (a Copper user, a JustCall agent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceUser {
+    pub id: String,
+    /// Lower case; `None` when the source has no e-mail for them.
+    pub email: Option<String>,
+    pub name: String,
+}
+
+/// The end of a re-read window of activities: every stored activity of
+/// `kinds` stamped in `from..to` that the source no longer lists (its id is
+/// not in `listed`) was deleted at the source, and goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityWindow {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub kinds: Vec<ActivityKind>,
+    pub listed: Vec<String>,
 }
 
 /// One page of one stream's records, as a connector hands it to the engine.
@@ -157,6 +191,9 @@ pub enum Batch {
     Activities(Vec<Activity>),
     /// Customer id and the lifetime order count the shop reports now.
     CustomerCounts(Vec<(String, u64)>),
+    Users(Vec<SourceUser>),
+    /// A re-read window's end: what the source no longer lists is deleted.
+    ActivityWindow(ActivityWindow),
 }
 
 impl Batch {
@@ -168,6 +205,8 @@ impl Batch {
             Self::Shipments(v) => v.len(),
             Self::Activities(v) => v.len(),
             Self::CustomerCounts(v) => v.len(),
+            Self::Users(v) => v.len(),
+            Self::ActivityWindow(_) => 0,
         }
     }
 

@@ -7,7 +7,8 @@ pub mod keys;
 
 pub use crate::domain::records::CustomerHistory;
 use crate::domain::records::{
-    Activity, ActivityKind, AdDay, AdPlatform, Order, Shipment, ShipmentStatus, VariantCost,
+    Activity, ActivityKind, AdDay, AdPlatform, CallOutcome, Order, Shipment, ShipmentStatus,
+    VariantCost,
 };
 use crate::domain::RecurringExpense;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -338,12 +339,12 @@ pub fn daily(
                 ActivityKind::Email => t.emails += 1,
                 ActivityKind::CrmCall => t.crm_calls += 1,
                 ActivityKind::Lead => t.leads += 1,
-                ActivityKind::Call { answered } => {
+                ActivityKind::Call(outcome) => {
                     t.calls += 1;
-                    if answered {
-                        t.calls_answered += 1;
-                    } else {
-                        t.calls_missed += 1;
+                    match outcome {
+                        CallOutcome::Answered => t.calls_answered += 1,
+                        CallOutcome::Missed => t.calls_missed += 1,
+                        CallOutcome::Other => {}
                     }
                     t.talk_time_s += a.talk_time_s;
                 }

@@ -594,6 +594,7 @@ fn sales_activity_and_shipping_states() {
         kind,
         at: t(at),
         talk_time_s: secs,
+        member: None,
     };
     let activities = vec![
         act("1", ActivityKind::Email, "2026-06-01T05:00:00Z", 0),
@@ -601,19 +602,19 @@ fn sales_activity_and_shipping_states() {
         act("3", ActivityKind::Lead, "2026-06-01T05:00:00Z", 0),
         act(
             "4",
-            ActivityKind::Call { answered: true },
+            ActivityKind::Call(CallOutcome::Answered),
             "2026-06-01T05:00:00Z",
             125,
         ),
         act(
             "5",
-            ActivityKind::Call { answered: false },
+            ActivityKind::Call(CallOutcome::Missed),
             "2026-06-01T18:29:00Z",
             0,
         ),
         act(
             "6",
-            ActivityKind::Call { answered: true },
+            ActivityKind::Call(CallOutcome::Answered),
             "2026-06-01T18:30:00Z",
             60,
         ), // the 2nd local

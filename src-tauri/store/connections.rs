@@ -167,6 +167,18 @@ impl Store {
         Ok(())
     }
 
+    /// The e-mails of every person the sales sources know (Copper users,
+    /// JustCall agents), each once, in order.
+    pub fn member_emails(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT email FROM source_users WHERE email IS NOT NULL ORDER BY email",
+        )?;
+        let rows = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(rows)
+    }
+
     /// Every connection, or those of one workspace, oldest first.
     pub fn connections(&self, workspace: Option<WorkspaceId>) -> Result<Vec<Connection>> {
         let mut stmt = self.conn.prepare(&format!(

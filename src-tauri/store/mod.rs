@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_cheap_rollup_marks.sql"),
     include_str!("migrations/0009_page_marks.sql"),
     include_str!("migrations/0010_fewer_scattered_indexes.sql"),
+    include_str!("migrations/0011_sales_activity.sql"),
 ];
 
 /// The schema version this build writes.

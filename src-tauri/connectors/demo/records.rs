@@ -7,6 +7,22 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
+/// The demo sales team's e-mail domain.
+pub(super) const DEMO_TEAM_DOMAIN: &str = "team.demo-shop.example";
+
+/// The part of a demo activity's id that names its kind, as the first
+/// versions wrote it (so a re-read day keeps its ids).
+fn id_tag(kind: ActivityKind) -> &'static str {
+    match kind {
+        ActivityKind::Email => "Email",
+        ActivityKind::CrmCall => "CrmCall",
+        ActivityKind::Lead => "Lead",
+        ActivityKind::Call(CallOutcome::Answered) => "Call { answered: true }",
+        ActivityKind::Call(CallOutcome::Missed) => "Call { answered: false }",
+        ActivityKind::Call(CallOutcome::Other) => "Call",
+    }
+}
+
 impl DemoSource {
     pub(super) fn rng(&self, stream: u64, day: NaiveDate) -> StdRng {
         let day_number = day.signed_duration_since(NaiveDate::MIN).num_days() as u64;
@@ -227,14 +243,15 @@ impl DemoSource {
                         continue;
                     }
                     let talk = match kind {
-                        ActivityKind::Call { answered: true } => rng.random_range(45..900),
+                        ActivityKind::Call(CallOutcome::Answered) => rng.random_range(45..900),
                         _ => 0,
                     };
                     out.push(Activity {
-                        id: format!("{rep}-{}-{kind:?}-{i}", day.format("%Y%m%d")),
+                        id: format!("{rep}-{}-{}-{i}", day.format("%Y%m%d"), id_tag(kind)),
                         kind,
                         at,
                         talk_time_s: talk,
+                        member: Some(format!("{rep}@{DEMO_TEAM_DOMAIN}")),
                     });
                 }
             };
@@ -246,8 +263,12 @@ impl DemoSource {
             add(ActivityKind::Email, emails, &mut rng);
             add(ActivityKind::CrmCall, crm, &mut rng);
             add(ActivityKind::Lead, leads, &mut rng);
-            add(ActivityKind::Call { answered: true }, answered, &mut rng);
-            add(ActivityKind::Call { answered: false }, missed, &mut rng);
+            add(
+                ActivityKind::Call(CallOutcome::Answered),
+                answered,
+                &mut rng,
+            );
+            add(ActivityKind::Call(CallOutcome::Missed), missed, &mut rng);
         }
         out
     }

@@ -204,6 +204,7 @@ impl Source for GoogleSource {
             token_expires_at: None,
             checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             missing_scopes: Vec::new(),
+            users: None,
         })
     }
 

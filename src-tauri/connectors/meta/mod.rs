@@ -252,6 +252,7 @@ impl Source for MetaSource {
             token_expires_at: expires_at,
             checked_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             missing_scopes: Vec::new(),
+            users: None,
         })
     }
 

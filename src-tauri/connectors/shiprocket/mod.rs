@@ -239,6 +239,7 @@ impl Source for ShiprocketSource {
                 .map(|t| t.1.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             checked_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             missing_scopes: Vec::new(),
+            users: None,
         })
     }
 

@@ -505,6 +505,7 @@ impl Source for ShopifySource {
                 .filter(|s| !granted.contains(s))
                 .map(|s| s.to_string())
                 .collect(),
+            users: None,
         })
     }
 

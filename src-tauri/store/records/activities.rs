@@ -2,7 +2,7 @@
 //! the source's id and read by time.
 
 use super::{parse_ts, ts, LoadedRecords, Range};
-use crate::domain::records::{Activity, ActivityKind};
+use crate::domain::records::{Activity, ActivityKind, CallOutcome};
 use crate::store::Result;
 use rusqlite::{params, Connection, Transaction};
 
@@ -10,28 +10,77 @@ use rusqlite::{params, Connection, Transaction};
 pub(super) fn upsert(tx: &Transaction<'_>, c: i64, list: &[Activity]) -> rusqlite::Result<u64> {
     let mut n = 0;
     let mut stmt = tx.prepare_cached(
-            "INSERT INTO activities (connection_id, source_id, kind, at, talk_time_s) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO activities (connection_id, source_id, kind, at, talk_time_s, member)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (connection_id, source_id) DO UPDATE SET
-                 kind = excluded.kind, at = excluded.at, talk_time_s = excluded.talk_time_s",
-        )?;
+                 kind = excluded.kind, at = excluded.at, talk_time_s = excluded.talk_time_s,
+                 member = excluded.member",
+    )?;
     for a in list {
-        let kind = match a.kind {
-            ActivityKind::Email => "email",
-            ActivityKind::CrmCall => "crm_call",
-            ActivityKind::Lead => "lead",
-            ActivityKind::Call { answered: true } => "call_answered",
-            ActivityKind::Call { answered: false } => "call_missed",
-        };
-        stmt.execute(params![c, a.id, kind, ts(a.at), a.talk_time_s])?;
+        stmt.execute(params![
+            c,
+            a.id,
+            kind_text(a.kind),
+            ts(a.at),
+            a.talk_time_s,
+            a.member
+        ])?;
         n += 1;
     }
     Ok(n)
 }
 
+fn kind_text(kind: ActivityKind) -> &'static str {
+    match kind {
+        ActivityKind::Email => "email",
+        ActivityKind::CrmCall => "crm_call",
+        ActivityKind::Lead => "lead",
+        ActivityKind::Call(CallOutcome::Answered) => "call_answered",
+        ActivityKind::Call(CallOutcome::Missed) => "call_missed",
+        ActivityKind::Call(CallOutcome::Other) => "call_other",
+    }
+}
+
+/// A re-read window's end: delete the stored activities of its kinds in its
+/// time span that the source no longer lists. Returns how many went.
+pub(super) fn reconcile(
+    tx: &Transaction<'_>,
+    c: i64,
+    w: &crate::domain::records::ActivityWindow,
+) -> rusqlite::Result<u64> {
+    let listed = serde_json::to_string(&w.listed).expect("ids serialise");
+    let mut stmt = tx.prepare_cached(
+        "DELETE FROM activities
+         WHERE connection_id = ?1 AND kind = ?2 AND at >= ?3 AND at < ?4
+           AND source_id NOT IN (SELECT value FROM json_each(?5))",
+    )?;
+    let mut gone = 0;
+    for kind in &w.kinds {
+        gone += stmt.execute(params![c, kind_text(*kind), ts(w.from), ts(w.to), listed])? as u64;
+    }
+    Ok(gone)
+}
+
+/// Store a page of a source's people (Copper users, JustCall agents).
+pub(super) fn upsert_users(
+    tx: &Transaction<'_>,
+    c: i64,
+    list: &[crate::domain::records::SourceUser],
+) -> rusqlite::Result<u64> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO source_users (connection_id, source_id, email, name) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (connection_id, source_id) DO UPDATE SET email = excluded.email, name = excluded.name",
+    )?;
+    for u in list {
+        stmt.execute(params![c, u.id, u.email, u.name])?;
+    }
+    Ok(list.len() as u64)
+}
+
 /// The range's activities.
 pub(super) fn load(db: &Connection, q: &Range<'_>, out: &mut LoadedRecords) -> Result<()> {
     let mut stmt = db.prepare(
-        "SELECT source_id, kind, at, talk_time_s FROM activities
+        "SELECT source_id, kind, at, talk_time_s, member FROM activities
              WHERE connection_id IN (SELECT value FROM json_each(?1)) AND at >= ?2 AND at < ?3",
     )?;
     let mut rows = stmt.query(params![q.ids, q.from_utc, q.to_utc])?;
@@ -40,14 +89,16 @@ pub(super) fn load(db: &Connection, q: &Range<'_>, out: &mut LoadedRecords) -> R
             "email" => ActivityKind::Email,
             "crm_call" => ActivityKind::CrmCall,
             "lead" => ActivityKind::Lead,
-            "call_answered" => ActivityKind::Call { answered: true },
-            _ => ActivityKind::Call { answered: false },
+            "call_answered" => ActivityKind::Call(CallOutcome::Answered),
+            "call_missed" => ActivityKind::Call(CallOutcome::Missed),
+            _ => ActivityKind::Call(CallOutcome::Other),
         };
         out.activities.push(Activity {
             id: r.get(0)?,
             kind,
             at: parse_ts("activity at", &r.get::<_, String>(2)?)?,
             talk_time_s: r.get(3)?,
+            member: r.get(4)?,
         });
     }
     Ok(())

@@ -133,6 +133,8 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
         Batch::Shipments(list) => shipments::upsert(tx, c, list),
         Batch::Activities(list) => activities::upsert(tx, c, list),
         Batch::CustomerCounts(list) => orders::upsert_customer_counts(tx, c, list),
+        Batch::Users(list) => activities::upsert_users(tx, c, list),
+        Batch::ActivityWindow(w) => activities::reconcile(tx, c, w).map(|_| 0),
     }
 }
 

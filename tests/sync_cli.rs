@@ -168,7 +168,12 @@ fn a_sync_killed_halfway_resumes_to_exactly_the_source() {
 }
 
 #[test]
-fn connections_without_a_connector_fail_the_sync_clearly() {
+fn a_connection_that_cannot_sync_fails_the_sync_clearly_and_the_rest_go_on() {
+    // A Copper account that refuses the key it was given.
+    let (copper, _state) = common::copper_fake::start(common::copper_fake::CpState::new(
+        "the_real_key",
+        "owner@acme.example",
+    ));
     let dir = tempfile::tempdir().unwrap();
     cli(dir.path())
         .args(["workspace", "add", "Acme"])
@@ -187,12 +192,14 @@ fn connections_without_a_connector_fail_the_sync_clearly() {
             "Acme",
             "--email",
             "owner@acme.example",
+            "--base-url",
+            &copper,
         ])
-        .write_stdin(r#"{"api_key":"not_used"}"#)
+        .write_stdin(r#"{"api_key":"a_wrong_key"}"#)
         .assert()
         .success();
 
-    // The demo syncs; Copper has no connector in this version: exit 1, said plainly.
+    // The demo syncs; Copper refuses the key: exit 1, said plainly.
     cli(dir.path())
         .args(["sync"])
         .assert()
@@ -200,9 +207,8 @@ fn connections_without_a_connector_fail_the_sync_clearly() {
         .stdout(contains("Demo data: succeeded"))
         .stdout(contains("  orders: "))
         .stdout(contains("  activities: "))
-        .stdout(contains(
-            "not synced: syncing Copper CRM is not part of this version yet",
-        ))
+        .stdout(contains("Copper CRM · owner@acme.example: failed"))
+        .stdout(contains("Copper refused the API key"))
         .stderr(contains("1 connection(s) did not sync"));
 
     // Disabled connections are left out; an explicit id is synced even so.

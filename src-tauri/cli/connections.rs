@@ -375,11 +375,15 @@ fn test(core: &mut Core, id: ConnectionId) -> CliResult {
     core.save_account_facts(id, &facts)?;
     let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
     println!(
-        "{}: connected to '{}' ({}, {}){}",
+        "{}: connected to '{}' ({}, {}){}{}",
         c.display_name,
         shown(&facts.name),
         shown(&facts.currency),
         shown(&facts.timezone),
+        facts
+            .users
+            .map(|n| format!("; {n} users"))
+            .unwrap_or_default(),
         facts
             .token_expires_at
             .as_deref()

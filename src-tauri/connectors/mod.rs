@@ -8,10 +8,12 @@
 //! (the `Source`), `client.rs` (requests and the vendor's `Classify`),
 //! `records.rs` (vendor JSON → records), `cursor.rs` (the bookmark).
 
+pub mod copper;
 pub mod demo;
 pub mod google;
 pub mod http;
 pub mod json;
+pub mod justcall;
 pub mod meta;
 pub mod registry;
 pub mod shiprocket;

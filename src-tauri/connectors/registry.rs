@@ -3,7 +3,7 @@
 //! folder of its own under `connectors/` and an arm here; nothing in `sync/`.
 
 use super::source::{BoxSource, SourceError, SourceInputs};
-use super::{demo, google, meta, shiprocket, shopify};
+use super::{copper, demo, google, justcall, meta, shiprocket, shopify};
 use crate::domain::provider::SecretFields;
 use crate::domain::provider_settings::ProviderSettings;
 use crate::domain::{AccountFacts, Connection, Provider};
@@ -33,10 +33,11 @@ pub fn source_for(
         ProviderSettings::Shiprocket(s) => {
             Box::new(shiprocket::ShiprocketSource::from_connection(&s, &inputs)?)
         }
-        ProviderSettings::Copper(_) | ProviderSettings::Justcall => {
-            return Err(SourceError::NotInThisVersion(
-                connection.provider.spec().label,
-            ))
+        ProviderSettings::Copper(s) => {
+            Box::new(copper::CopperSource::from_connection(&s, &inputs)?)
+        }
+        ProviderSettings::Justcall(s) => {
+            Box::new(justcall::JustcallSource::from_connection(&s, &inputs)?)
         }
     })
 }
@@ -51,10 +52,9 @@ pub struct Capabilities {
 }
 
 pub fn capabilities(provider: Provider) -> Capabilities {
-    let syncs = !matches!(provider, Provider::Copper | Provider::Justcall);
     Capabilities {
-        syncs,
-        testable: syncs && provider != Provider::Demo,
+        syncs: true,
+        testable: provider != Provider::Demo,
     }
 }
 
@@ -82,7 +82,7 @@ mod tests {
     }
 
     #[test]
-    fn every_provider_that_syncs_builds_a_source_and_the_rest_say_why_not() {
+    fn every_provider_builds_a_source() {
         let settings = serde_json::json!({
             "shop": "a.myshopify.com", "ad_account": "act_1", "customer_id": "1234567890",
             "email": "ops@example.com",
@@ -105,10 +105,8 @@ mod tests {
         for p in Provider::ALL {
             let c = connection(p, settings.clone());
             let built = source_for(&c, Some(&secrets), None);
-            assert_eq!(built.is_ok(), capabilities(p).syncs, "{p}");
-            if let Err(e) = built {
-                assert_eq!(e.cause(), "unsupported", "{p}: {e}");
-            }
+            assert!(built.is_ok(), "{p}: {:?}", built.err());
+            assert!(capabilities(p).syncs);
         }
     }
 

@@ -155,19 +155,16 @@ pub enum SourceError {
     MissingSecret(String),
     #[error("{0}")]
     Settings(#[from] InvalidInput),
-    #[error("syncing {0} is not part of this version yet; its connector comes in a later release")]
-    NotInThisVersion(&'static str),
     #[error(transparent)]
     Setup(#[from] FetchError),
 }
 
 impl SourceError {
-    /// One word for the UI: `incomplete` (a setting or secret is missing),
-    /// `unsupported`, or the HTTP client's own cause.
+    /// One word for the UI: `incomplete` (a setting or secret is missing), or
+    /// the HTTP client's own cause.
     pub fn cause(&self) -> &'static str {
         match self {
             Self::MissingSecret(_) | Self::Settings(_) => "incomplete",
-            Self::NotInThisVersion(_) => "unsupported",
             Self::Setup(e) => e.cause(),
         }
     }

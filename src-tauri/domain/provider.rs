@@ -305,6 +305,22 @@ pub static SPECS: [ProviderSpec; 7] = [
                 "",
             ),
             field(secret::API_KEY, "API key", Secret, true, "", ""),
+            field(
+                key::LOOKBACK_DAYS,
+                "Re-read window (days)",
+                Text,
+                false,
+                "30",
+                "Activities this recent are read again on every sync, because calls are logged late (1–90).",
+            ),
+            field(
+                key::HISTORY_DAYS,
+                "History to read (days)",
+                Text,
+                false,
+                "90",
+                "Days of activities and leads the first sync reads, or 'all'.",
+            ),
         ],
     },
     ProviderSpec {
@@ -315,6 +331,14 @@ pub static SPECS: [ProviderSpec; 7] = [
         fields: &[
             field(secret::API_KEY, "API key", Secret, true, "", ""),
             field(secret::API_SECRET, "API secret", Secret, true, "", ""),
+            field(
+                key::HISTORY_DAYS,
+                "History to read (days)",
+                Text,
+                false,
+                "90",
+                "Days of calls the first sync reads. JustCall keeps about three months, so from then on Pulseboard's copy is the only full history.",
+            ),
         ],
     },
     ProviderSpec {

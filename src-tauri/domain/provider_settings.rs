@@ -73,6 +73,13 @@ pub struct ShiprocketSettings {
 pub struct CopperSettings {
     /// The API key owner's e-mail.
     pub email: String,
+    pub lookback_days: Option<u32>,
+    pub history: Option<History>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JustcallSettings {
+    pub history: Option<History>,
 }
 
 /// A connection's settings, by provider.
@@ -83,7 +90,7 @@ pub enum ProviderSettings {
     GoogleAds(GoogleSettings),
     Shiprocket(ShiprocketSettings),
     Copper(CopperSettings),
-    Justcall,
+    Justcall(JustcallSettings),
     Demo,
 }
 
@@ -114,8 +121,12 @@ impl ProviderSettings {
             }),
             Provider::Copper => Self::Copper(CopperSettings {
                 email: s.required(key::EMAIL)?,
+                lookback_days: s.days(key::LOOKBACK_DAYS)?,
+                history: s.optional(key::HISTORY_DAYS).map(history).transpose()?,
             }),
-            Provider::Justcall => Self::Justcall,
+            Provider::Justcall => Self::Justcall(JustcallSettings {
+                history: s.optional(key::HISTORY_DAYS).map(history).transpose()?,
+            }),
             Provider::Demo => Self::Demo,
         })
     }

@@ -231,7 +231,7 @@ pub enum TestError {
 
 impl TestError {
     /// One word the UI can act on: `auth`, `network`, `rate_limited`,
-    /// `not_found`, `refused`, `incomplete`, `unsupported`, `not_testable`, `setup`.
+    /// `not_found`, `refused`, `incomplete`, `not_testable`, `setup`.
     pub fn cause(&self) -> &'static str {
         match self {
             Self::Source(e) => e.cause(),

@@ -2,8 +2,10 @@
 //! dirs, and a scan of a data dir for bytes that must not be there.
 #![allow(dead_code)]
 
+pub mod copper_fake;
 pub mod desktop;
 pub mod google_fake;
+pub mod justcall_fake;
 pub mod meta_fake;
 pub mod serve;
 pub mod shiprocket_fake;

@@ -35,7 +35,8 @@ impl From<ServiceError> for CommandError {
             ServiceError::Store(
                 StoreError::WorkspaceNotFound(_)
                 | StoreError::ConnectionNotFound(_)
-                | StoreError::ExpenseNotFound(_),
+                | StoreError::ExpenseNotFound(_)
+                | StoreError::GoalNotFound(_),
             ) => Self::new("not_found", message),
             ServiceError::Store(StoreError::WorkspaceExists(_)) => Self {
                 code: "conflict",

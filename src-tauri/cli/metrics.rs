@@ -1,7 +1,7 @@
 //! `pulseboard metrics` and `pulseboard export`.
 
 use super::{csv_result, emit, print_json, table, CliError, CliResult};
-use crate::export::{period_column, write_metrics};
+use crate::export::{period_column, write_keys, write_metrics};
 use crate::metrics::keys::{value, KEYS};
 use crate::metrics::{Grouping, Totals};
 use crate::service::Core;
@@ -57,6 +57,9 @@ pub struct MetricsArgs {
     by: By,
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// Only this team member's sales activity (their e-mail, any case).
+    #[arg(long, value_name = "EMAIL")]
+    member: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -94,7 +97,18 @@ fn rows(core: &Core, range: &Range, by: Grouping) -> Result<Vec<(NaiveDate, Tota
 
 pub fn metrics(core: &Core, args: MetricsArgs) -> CliResult {
     let by: Grouping = args.by.into();
-    let rows = rows(core, &args.range, by)?;
+    let (rows, keys): (_, &[&str]) = match &args.member {
+        None => (rows(core, &args.range, by)?, KEYS),
+        Some(member) => {
+            let from = parse_day("from", &args.range.from)?;
+            let to = parse_day("to", &args.range.to)?;
+            let ws = core.workspace_by_name(&args.range.workspace)?;
+            (
+                core.member_metrics(ws.id, member, from, to, by)?,
+                &crate::service::goals::MEMBER_KEYS,
+            )
+        }
+    };
     match args.format {
         Format::Json => {
             let list: Vec<serde_json::Value> = rows
@@ -102,7 +116,7 @@ pub fn metrics(core: &Core, args: MetricsArgs) -> CliResult {
                 .map(|(start, t)| {
                     let mut obj = serde_json::Map::new();
                     obj.insert(period_column(by).into(), start.to_string().into());
-                    for k in KEYS {
+                    for k in keys {
                         obj.insert(
                             (*k).into(),
                             value(t, k).expect("every key has a value").to_json(),
@@ -113,12 +127,12 @@ pub fn metrics(core: &Core, args: MetricsArgs) -> CliResult {
                 .collect();
             print_json(&list)
         }
-        Format::Csv => csv_result(write_metrics(std::io::stdout().lock(), &rows, by)),
+        Format::Csv => csv_result(write_keys(std::io::stdout().lock(), &rows, by, keys)),
         Format::Table => {
             // Keys down, periods across: 49 keys do not fit as columns.
             let mut headers = vec!["metric".to_string()];
             headers.extend(rows.iter().map(|(d, _)| d.to_string()));
-            let body: Vec<Vec<String>> = KEYS
+            let body: Vec<Vec<String>> = keys
                 .iter()
                 .map(|k| {
                     let mut row = vec![k.to_string()];

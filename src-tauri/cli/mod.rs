@@ -3,6 +3,7 @@
 //! from standard input, never from argv.
 
 mod connections;
+mod goals;
 mod metrics;
 mod sync;
 mod table;
@@ -54,6 +55,13 @@ enum Command {
     Export(metrics::ExportArgs),
     /// List a workspace's newest shipments and the Shopify orders they belong to.
     Shipments(metrics::ShipmentsArgs),
+    /// List the team members the sales sources know (one per e-mail).
+    Members(goals::MembersArgs),
+    /// Each goal's current period: figure, pace, projection, status, streak.
+    Goals(goals::GoalsArgs),
+    /// Add, edit or remove a goal, or show its history.
+    #[command(subcommand)]
+    Goal(goals::GoalCommand),
 }
 
 /// Why a command failed, and so which exit code it ends with.
@@ -153,6 +161,9 @@ fn dispatch(command: Command) -> CliResult {
         Command::Metrics(args) => metrics::metrics(&core, args),
         Command::Export(args) => metrics::export(&core, args),
         Command::Shipments(args) => metrics::shipments(&core, args),
+        Command::Members(args) => goals::members(&core, args),
+        Command::Goals(args) => goals::goals(&core, args),
+        Command::Goal(cmd) => goals::goal(&mut core, cmd),
     }
 }
 

@@ -33,14 +33,25 @@ pub fn write_metrics<W: Write>(
     rows: &[(NaiveDate, Totals)],
     by: Grouping,
 ) -> csv::Result<()> {
+    write_keys(out, rows, by, KEYS)
+}
+
+/// [`write_metrics`] with only `keys`, in their order (a member's sales
+/// figures).
+pub fn write_keys<W: Write>(
+    out: W,
+    rows: &[(NaiveDate, Totals)],
+    by: Grouping,
+    keys: &[&str],
+) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec![period_column(by)];
-    header.extend_from_slice(KEYS);
+    header.extend_from_slice(keys);
     w.write_record(header.iter().map(|h| neutralise(h).into_owned()))?;
     for (start, totals) in rows {
         let mut record = vec![start.to_string()];
         record.extend(
-            KEYS.iter()
+            keys.iter()
                 .map(|k| value(totals, k).map(|v| v.render()).unwrap_or_default()),
         );
         w.write_record(record.iter().map(|c| neutralise(c).into_owned()))?;

@@ -3,6 +3,7 @@
 //! included); money is summed exactly as `Decimal`; every ratio is computed at
 //! the end from sums, and is empty (`None`) when its denominator is zero.
 
+pub mod goals;
 pub mod keys;
 
 pub use crate::domain::records::CustomerHistory;

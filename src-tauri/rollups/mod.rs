@@ -75,6 +75,103 @@ pub fn compute(
     Ok(metrics::daily(records, &settings, from, to))
 }
 
+/// The figures of the local day `day` from the records stamped up to the
+/// instant `until` (an order booked, a refund, a shipment or an activity
+/// after it is left out; ad days have no time of day and count whole).
+pub fn compute_until(
+    store: &Store,
+    ws: &Workspace,
+    day: NaiveDate,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Result<Totals, StoreError> {
+    let tz = timezone(ws)?;
+    let connections: Vec<ConnectionId> = store
+        .connections(Some(ws.id))?
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let utc = |d: NaiveDate| format!("{d}T00:00:00Z");
+    let mut loaded = store.metric_records(
+        &connections,
+        &utc(day - Days::new(2)),
+        &utc(day + Days::new(2)),
+        day,
+        day,
+    )?;
+    loaded
+        .orders
+        .retain(|o| o.processed_at.unwrap_or(o.created_at) <= until);
+    for o in &mut loaded.orders {
+        o.refunds.retain(|r| r.created_at <= until);
+    }
+    loaded.shipments.retain(|s| s.created_at <= until);
+    loaded.activities.retain(|a| a.at <= until);
+    let expenses = store.expenses(ws.id)?;
+    let settings = metrics::Settings {
+        timezone: tz,
+        default_cogs_percent: ws.default_cogs_percent,
+        payment_fee_percent: ws.payment_fee_percent,
+        payment_fee_fixed: ws.payment_fee_fixed,
+        expenses: &expenses,
+        costs: &loaded.costs,
+    };
+    let records = metrics::Records {
+        orders: &loaded.orders,
+        ads: &loaded.ads,
+        shipments: &loaded.shipments,
+        activities: &loaded.activities,
+        customers: Some(&loaded.customers),
+    };
+    Ok(metrics::daily(records, &settings, day, day)
+        .remove(&day)
+        .unwrap_or_default())
+}
+
+/// One member's sales activity by local day over `from..=to`, from the
+/// records (only the activity figures are filled in), up to `until` when
+/// given.
+pub fn member_days(
+    store: &Store,
+    ws: &Workspace,
+    member: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<BTreeMap<NaiveDate, Totals>, StoreError> {
+    let tz = timezone(ws)?;
+    let connections: Vec<ConnectionId> = store
+        .connections(Some(ws.id))?
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let utc = |d: NaiveDate| format!("{d}T00:00:00Z");
+    let mut activities = store.member_activities(
+        &connections,
+        member,
+        &utc(from - Days::new(2)),
+        &utc(to + Days::new(2)),
+    )?;
+    if let Some(until) = until {
+        activities.retain(|a| a.at <= until);
+    }
+    let costs = std::collections::HashMap::new();
+    let settings = metrics::Settings {
+        timezone: tz,
+        default_cogs_percent: None,
+        payment_fee_percent: Default::default(),
+        payment_fee_fixed: Default::default(),
+        expenses: &[],
+        costs: &costs,
+    };
+    let customers = std::collections::HashMap::new();
+    let records = metrics::Records {
+        activities: &activities,
+        customers: Some(&customers),
+        ..Default::default()
+    };
+    Ok(metrics::daily(records, &settings, from, to))
+}
+
 /// Group sorted days into ranges, joining days at most `gap` days apart, and
 /// no range longer than [`MAX_RANGE_DAYS`].
 pub fn ranges(days: &BTreeSet<NaiveDate>, gap: i64) -> Vec<(NaiveDate, NaiveDate)> {

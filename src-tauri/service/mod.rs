@@ -19,6 +19,7 @@ use std::sync::Arc;
 use crate::rollups;
 
 pub mod dashboard;
+pub mod goals;
 pub use dashboard::Dashboard;
 
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@
 
 mod connections;
 mod expenses;
+mod goals;
 mod records;
 mod rollups;
 mod runs;
@@ -32,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_page_marks.sql"),
     include_str!("migrations/0010_fewer_scattered_indexes.sql"),
     include_str!("migrations/0011_sales_activity.sql"),
+    include_str!("migrations/0012_goals.sql"),
 ];
 
 /// The schema version this build writes.
@@ -61,6 +63,8 @@ pub enum StoreError {
     ConnectionNotFound(i64),
     #[error("no recurring expense with id {0}")]
     ExpenseNotFound(i64),
+    #[error("no goal with id {0}; `pulseboard goals --workspace W` lists them")]
+    GoalNotFound(i64),
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

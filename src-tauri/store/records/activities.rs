@@ -77,6 +77,46 @@ pub(super) fn upsert_users(
     Ok(list.len() as u64)
 }
 
+/// One member's activities (by lower-case e-mail) of `connections` stamped
+/// in `from_utc..to_utc`.
+pub(super) fn of_member(
+    db: &Connection,
+    ids: &str,
+    member: &str,
+    from_utc: &str,
+    to_utc: &str,
+) -> Result<Vec<Activity>> {
+    let mut stmt = db.prepare(
+        "SELECT source_id, kind, at, talk_time_s, member FROM activities
+         WHERE connection_id IN (SELECT value FROM json_each(?1)) AND member = ?2
+           AND at >= ?3 AND at < ?4",
+    )?;
+    let mut rows = stmt.query(params![ids, member, from_utc, to_utc])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(row(r)?);
+    }
+    Ok(out)
+}
+
+fn row(r: &rusqlite::Row<'_>) -> Result<Activity> {
+    let kind = match r.get::<_, String>(1)?.as_str() {
+        "email" => ActivityKind::Email,
+        "crm_call" => ActivityKind::CrmCall,
+        "lead" => ActivityKind::Lead,
+        "call_answered" => ActivityKind::Call(CallOutcome::Answered),
+        "call_missed" => ActivityKind::Call(CallOutcome::Missed),
+        _ => ActivityKind::Call(CallOutcome::Other),
+    };
+    Ok(Activity {
+        id: r.get(0)?,
+        kind,
+        at: parse_ts("activity at", &r.get::<_, String>(2)?)?,
+        talk_time_s: r.get(3)?,
+        member: r.get(4)?,
+    })
+}
+
 /// The range's activities.
 pub(super) fn load(db: &Connection, q: &Range<'_>, out: &mut LoadedRecords) -> Result<()> {
     let mut stmt = db.prepare(
@@ -85,21 +125,7 @@ pub(super) fn load(db: &Connection, q: &Range<'_>, out: &mut LoadedRecords) -> R
     )?;
     let mut rows = stmt.query(params![q.ids, q.from_utc, q.to_utc])?;
     while let Some(r) = rows.next()? {
-        let kind = match r.get::<_, String>(1)?.as_str() {
-            "email" => ActivityKind::Email,
-            "crm_call" => ActivityKind::CrmCall,
-            "lead" => ActivityKind::Lead,
-            "call_answered" => ActivityKind::Call(CallOutcome::Answered),
-            "call_missed" => ActivityKind::Call(CallOutcome::Missed),
-            _ => ActivityKind::Call(CallOutcome::Other),
-        };
-        out.activities.push(Activity {
-            id: r.get(0)?,
-            kind,
-            at: parse_ts("activity at", &r.get::<_, String>(2)?)?,
-            talk_time_s: r.get(3)?,
-            member: r.get(4)?,
-        });
+        out.activities.push(row(r)?);
     }
     Ok(())
 }

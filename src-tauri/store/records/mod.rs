@@ -157,6 +157,60 @@ fn parse_ts(column: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>> {
         .map_err(|_| super::StoreError::Corrupt(format!("{column} = '{raw}' is not a timestamp")))
 }
 
+impl Store {
+    /// One member's activities (by lower-case e-mail) of `connections`
+    /// stamped in `from_utc..to_utc`.
+    pub fn member_activities(
+        &self,
+        connections: &[ConnectionId],
+        member: &str,
+        from_utc: &str,
+        to_utc: &str,
+    ) -> Result<Vec<crate::domain::records::Activity>> {
+        let ids = serde_json::to_string(&connections.iter().map(|c| c.0).collect::<Vec<_>>())
+            .expect("ids");
+        activities::of_member(&self.conn, &ids, member, from_utc, to_utc)
+    }
+
+    /// The people a workspace's sales sources know, by lower-case e-mail:
+    /// each with a name and the providers that know them.
+    pub fn members(
+        &self,
+        workspace: crate::domain::WorkspaceId,
+    ) -> Result<Vec<(String, String, Vec<String>)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT u.email, u.name, c.provider FROM source_users u
+             JOIN connections c ON c.id = u.connection_id
+             WHERE c.workspace_id = ?1 AND u.email IS NOT NULL
+             ORDER BY u.email, c.provider",
+        )?;
+        let rows = stmt
+            .query_map([workspace.0], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+        for (email, name, provider) in rows {
+            match out.last_mut() {
+                Some(m) if m.0 == email => {
+                    if !m.2.contains(&provider) {
+                        m.2.push(provider);
+                    }
+                    if m.1.is_empty() {
+                        m.1 = name;
+                    }
+                }
+                _ => out.push((email, name, vec![provider])),
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// What a range load reads: the connections (a JSON array, for `json_each`),
 /// the UTC window of timestamps and the local days of dated rows.
 struct Range<'a> {

@@ -1,0 +1,345 @@
+//! Team members and goals: the people the sales sources know, one member's
+//! sales figures, and goals with their standing at an instant and their
+//! history, exactly as `shared/metrics.md` (Goals) defines them.
+
+use super::{Core, Result, ServiceError};
+use crate::domain::goals::{parse_target, Goal, Period};
+use crate::domain::{InvalidInput, Workspace, WorkspaceId};
+use crate::metrics::goals::{self as g, Span, Standing};
+use crate::metrics::{self, Grouping, Totals};
+use crate::rollups;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The keys a member's figures have: their sales activity.
+pub const MEMBER_KEYS: [&str; 7] = [
+    "emails",
+    "crm_calls",
+    "leads",
+    "calls",
+    "calls_answered",
+    "calls_missed",
+    "talk_time_s",
+];
+
+/// One person across the sales sources, by lower-case e-mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub email: String,
+    pub name: String,
+    pub sources: Vec<String>,
+}
+
+/// A goal's current period at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoalReport {
+    pub goal: Goal,
+    pub span: Span,
+    pub target: Decimal,
+    pub standing: Standing,
+    pub streak: u32,
+}
+
+/// A finished period of a goal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastPeriod {
+    pub span: Span,
+    pub current: Option<Decimal>,
+    pub target: Decimal,
+    pub met: bool,
+}
+
+fn zone(ws: &Workspace) -> Result<Tz> {
+    ws.timezone.parse().map_err(|_| {
+        ServiceError::Invalid(InvalidInput::new(
+            "timezone",
+            format!("the workspace's zone '{}' is unknown", ws.timezone),
+        ))
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` in the workspace's zone → an instant.
+pub fn parse_as_of(raw: &str, tz: Tz) -> std::result::Result<DateTime<Utc>, InvalidInput> {
+    let bad = || {
+        InvalidInput::new(
+            "as_of",
+            format!("'{raw}' is not a local time like 2026-11-30T14:00:00"),
+        )
+    };
+    let local = chrono::NaiveDateTime::parse_from_str(raw.trim(), "%Y-%m-%dT%H:%M:%S")
+        .map_err(|_| bad())?;
+    use chrono::TimeZone;
+    // A time a DST change skips is read as the instant just after the gap;
+    // one it repeats, as the first of the two.
+    let mut t = local;
+    loop {
+        if let Some(at) = tz.from_local_datetime(&t).earliest() {
+            return Ok(at.with_timezone(&Utc));
+        }
+        t += chrono::Duration::minutes(1);
+    }
+}
+
+fn sum(days: &BTreeMap<NaiveDate, Totals>, from: NaiveDate, to: NaiveDate) -> Totals {
+    let mut t = Totals::default();
+    for (_, d) in days.range(from..=to) {
+        t.add(d);
+    }
+    t
+}
+
+impl Core {
+    /// The people the workspace's sales sources know.
+    pub fn members(&self, workspace: WorkspaceId) -> Result<Vec<Member>> {
+        self.store.workspace(workspace)?;
+        Ok(self
+            .store
+            .members(workspace)?
+            .into_iter()
+            .map(|(email, name, sources)| Member {
+                email,
+                name,
+                sources,
+            })
+            .collect())
+    }
+
+    /// `email`, checked to be one of the workspace's members, lower case.
+    fn member_of(&self, workspace: WorkspaceId, email: &str) -> Result<String> {
+        let email = email.trim().to_lowercase();
+        if self.members(workspace)?.iter().any(|m| m.email == email) {
+            Ok(email)
+        } else {
+            Err(InvalidInput::new(
+                "member",
+                format!(
+                    "'{email}' is not a member of this workspace; `pulseboard members` lists them"
+                ),
+            )
+            .into())
+        }
+    }
+
+    /// One member's sales figures for `from..=to`, grouped `by`.
+    pub fn member_metrics(
+        &self,
+        workspace: WorkspaceId,
+        member: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        by: Grouping,
+    ) -> Result<Vec<(NaiveDate, Totals)>> {
+        if from > to {
+            return Err(InvalidInput::new("from", format!("{from} is after {to}")).into());
+        }
+        let member = self.member_of(workspace, member)?;
+        let ws = self.store.workspace(workspace)?;
+        let days = rollups::member_days(&self.store, &ws, &member, from, to, None)?;
+        Ok(metrics::group(&days, by).into_iter().collect())
+    }
+
+    /// Add a goal; its target applies to the current period and every one
+    /// before it. Returns its id.
+    pub fn add_goal(
+        &mut self,
+        workspace: WorkspaceId,
+        metric: &str,
+        period: &str,
+        target: &str,
+        member: Option<&str>,
+    ) -> Result<i64> {
+        let ws = self.store.workspace(workspace)?;
+        if g::is_additive(metric).is_none() {
+            return Err(InvalidInput::new(
+                "metric",
+                format!("'{metric}' is not a metric; `pulseboard metrics --help` lists them"),
+            )
+            .into());
+        }
+        let period: Period = period
+            .parse()
+            .map_err(|e: String| InvalidInput::new("period", e))?;
+        let target = parse_target(target)?;
+        let member = match member {
+            Some(m) => {
+                if !MEMBER_KEYS.contains(&metric) {
+                    return Err(InvalidInput::new(
+                        "metric",
+                        format!(
+                            "a member's goal is one of their sales figures ({}), not '{metric}'",
+                            MEMBER_KEYS.join(", ")
+                        ),
+                    )
+                    .into());
+                }
+                Some(self.member_of(workspace, m)?)
+            }
+            None => None,
+        };
+        zone(&ws)?;
+        // The first target applies to every period before a change, so it is
+        // kept from the start of time: a change made in this very period
+        // then leaves the past periods with it.
+        let id = self.store.insert_goal(
+            workspace,
+            metric,
+            member.as_deref(),
+            period,
+            NaiveDate::from_ymd_opt(1, 1, 1).expect("a date"),
+            target,
+        )?;
+        tracing::info!(goal = id, %workspace, "goal added");
+        Ok(id)
+    }
+
+    /// Change a goal's target from the current period on; past periods keep
+    /// theirs.
+    pub fn edit_goal(&mut self, id: i64, target: &str) -> Result<()> {
+        let target = parse_target(target)?;
+        let goal = self.store.goal(id)?;
+        let ws = self.store.workspace(goal.workspace_id)?;
+        let span = g::span_at(goal.period, Utc::now(), zone(&ws)?);
+        self.store.set_goal_target(id, span.first_day, target)?;
+        Ok(())
+    }
+
+    pub fn remove_goal(&mut self, id: i64) -> Result<()> {
+        Ok(self.store.delete_goal(id)?)
+    }
+
+    /// The workspace's goals (or one member's) at the instant `as_of`.
+    pub fn goal_reports(
+        &self,
+        workspace: WorkspaceId,
+        member: Option<&str>,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<GoalReport>> {
+        let ws = self.store.workspace(workspace)?;
+        let member = member.map(|m| m.trim().to_lowercase());
+        let mut out = Vec::new();
+        for goal in self.store.goals(workspace)? {
+            if member.is_some() && goal.member != member {
+                continue;
+            }
+            out.push(self.report(&ws, goal, as_of)?);
+        }
+        Ok(out)
+    }
+
+    fn report(&self, ws: &Workspace, goal: Goal, as_of: DateTime<Utc>) -> Result<GoalReport> {
+        let tz = zone(ws)?;
+        let span = g::span_at(goal.period, as_of, tz);
+        let target = goal.target_for(span.first_day);
+        let additive = g::is_additive(&goal.metric).unwrap_or(true);
+        let current = g::figure(&self.figures_until(ws, &goal, &span, as_of)?, &goal.metric);
+        let standing = g::standing(current, target, g::elapsed(&span, as_of), additive);
+        let past = self.history_before(ws, &goal, &span)?;
+        let met: Vec<bool> = past.iter().map(|p| p.met).collect();
+        let streak = g::streak(standing.status == g::Status::Met, &met);
+        Ok(GoalReport {
+            goal,
+            span,
+            target,
+            standing,
+            streak,
+        })
+    }
+
+    /// A goal's finished periods, newest first.
+    pub fn goal_history(&self, id: i64) -> Result<Vec<PastPeriod>> {
+        let goal = self.store.goal(id)?;
+        let ws = self.store.workspace(goal.workspace_id)?;
+        let span = g::span_at(goal.period, Utc::now(), zone(&ws)?);
+        self.history_before(&ws, &goal, &span)
+    }
+
+    /// The metric's totals over `span` up to the instant `until`.
+    fn figures_until(
+        &self,
+        ws: &Workspace,
+        goal: &Goal,
+        span: &Span,
+        until: DateTime<Utc>,
+    ) -> Result<Totals> {
+        let tz = zone(ws)?;
+        if until <= span.start {
+            return Ok(Totals::default());
+        }
+        let whole = until >= span.end;
+        let last = if whole {
+            span.last_day
+        } else {
+            until.with_timezone(&tz).date_naive()
+        };
+        let mut t = Totals::default();
+        match &goal.member {
+            Some(m) => {
+                let days = rollups::member_days(
+                    &self.store,
+                    ws,
+                    m,
+                    span.first_day,
+                    last,
+                    (!whole).then_some(until),
+                )?;
+                t = sum(&days, span.first_day, last);
+            }
+            None => {
+                if last > span.first_day || whole {
+                    let full_to = if whole { last } else { last - Days::new(1) };
+                    let days = rollups::read(&self.store, ws.id, span.first_day, full_to)?;
+                    t = sum(&days, span.first_day, full_to);
+                }
+                if !whole {
+                    t.add(&rollups::compute_until(&self.store, ws, last, until)?);
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    /// Every finished period before `current`, back to the one holding the
+    /// workspace's first day of data, newest first.
+    fn history_before(
+        &self,
+        ws: &Workspace,
+        goal: &Goal,
+        current: &Span,
+    ) -> Result<Vec<PastPeriod>> {
+        let tz = zone(ws)?;
+        let Some(first) = self
+            .store
+            .first_record_at(ws.id)?
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&tz).date_naive())
+        else {
+            return Ok(Vec::new());
+        };
+        if first >= current.first_day {
+            return Ok(Vec::new());
+        }
+        let oldest = g::span_of_day(goal.period, first, tz);
+        let to = current.first_day - Days::new(1);
+        let days = match &goal.member {
+            Some(m) => rollups::member_days(&self.store, ws, m, oldest.first_day, to, None)?,
+            None => rollups::read(&self.store, ws.id, oldest.first_day, to)?,
+        };
+        let mut out = Vec::new();
+        let mut span = g::before(goal.period, current, tz);
+        while span.last_day >= oldest.first_day {
+            let current = g::figure(&sum(&days, span.first_day, span.last_day), &goal.metric);
+            let target = goal.target_for(span.first_day);
+            out.push(PastPeriod {
+                span,
+                current,
+                target,
+                met: current.is_some_and(|c| c >= target),
+            });
+            span = g::before(goal.period, &span, tz);
+        }
+        Ok(out)
+    }
+}

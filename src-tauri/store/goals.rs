@@ -1,0 +1,139 @@
+//! Goal rows and the targets each has had.
+
+use super::{parse_decimal, Result, Store, StoreError};
+use crate::domain::goals::{Goal, Period};
+use crate::domain::WorkspaceId;
+use chrono::NaiveDate;
+use rusqlite::{params, OptionalExtension};
+use rust_decimal::Decimal;
+
+impl Store {
+    /// Add a goal whose first target applies from the period starting on
+    /// `from_day` (and to every period before it); returns its id.
+    pub fn insert_goal(
+        &mut self,
+        workspace: WorkspaceId,
+        metric: &str,
+        member: Option<&str>,
+        period: Period,
+        from_day: NaiveDate,
+        target: Decimal,
+    ) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO goals (workspace_id, metric, member, period) VALUES (?1, ?2, ?3, ?4)",
+            params![workspace.0, metric, member, period.as_str()],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO goal_targets (goal_id, from_day, target) VALUES (?1, ?2, ?3)",
+            params![id, from_day.to_string(), target.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Set the target from the period starting on `from_day` on.
+    pub fn set_goal_target(&mut self, id: i64, from_day: NaiveDate, target: Decimal) -> Result<()> {
+        self.goal(id)?;
+        self.conn.execute(
+            "INSERT INTO goal_targets (goal_id, from_day, target) VALUES (?1, ?2, ?3)
+             ON CONFLICT (goal_id, from_day) DO UPDATE SET target = excluded.target",
+            params![id, from_day.to_string(), target.to_string()],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_goal(&mut self, id: i64) -> Result<()> {
+        let n = self.conn.execute("DELETE FROM goals WHERE id = ?1", [id])?;
+        if n == 0 {
+            return Err(StoreError::GoalNotFound(id));
+        }
+        Ok(())
+    }
+
+    pub fn goal(&self, id: i64) -> Result<Goal> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, workspace_id, metric, member, period FROM goals WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or(StoreError::GoalNotFound(id))?;
+        self.goal_from(row)
+    }
+
+    /// A workspace's goals, oldest first.
+    pub fn goals(&self, workspace: WorkspaceId) -> Result<Vec<Goal>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, workspace_id, metric, member, period FROM goals
+             WHERE workspace_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([workspace.0], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(|row| self.goal_from(row)).collect()
+    }
+
+    fn goal_from(
+        &self,
+        (id, ws, metric, member, period): (i64, i64, String, Option<String>, String),
+    ) -> Result<Goal> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT from_day, target FROM goal_targets WHERE goal_id = ?1 ORDER BY from_day",
+        )?;
+        let targets = stmt
+            .query_map([id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+            .into_iter()
+            .map(|(day, t)| {
+                let day = day
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("goal {id} target day '{day}'")))?;
+                Ok((day, parse_decimal("target", &t)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Goal {
+            id,
+            workspace_id: WorkspaceId(ws),
+            metric,
+            member,
+            period: period
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("goal {id} period '{period}'")))?,
+            targets,
+        })
+    }
+
+    /// The local day of the workspace's earliest record, as UTC timestamps
+    /// go: the first day its goals have history for.
+    pub fn first_record_at(&self, workspace: WorkspaceId) -> Result<Option<String>> {
+        Ok(self.conn.query_row(
+            "SELECT MIN(t) FROM (
+               SELECT MIN(COALESCE(o.processed_at, o.created_at)) AS t FROM orders o
+                 JOIN connections c ON c.id = o.connection_id WHERE c.workspace_id = ?1
+               UNION ALL SELECT MIN(a.at) FROM activities a
+                 JOIN connections c ON c.id = a.connection_id WHERE c.workspace_id = ?1
+               UNION ALL SELECT MIN(s.created_at) FROM shipments s
+                 JOIN connections c ON c.id = s.connection_id WHERE c.workspace_id = ?1
+               UNION ALL SELECT MIN(d.date) || 'T00:00:00Z' FROM ad_days d
+                 JOIN connections c ON c.id = d.connection_id WHERE c.workspace_id = ?1)",
+            [workspace.0],
+            |r| r.get(0),
+        )?)
+    }
+}

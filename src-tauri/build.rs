@@ -28,6 +28,12 @@ const COMMANDS: &[&str] = &[
     "create_demo",
     "export_csv",
     "test_connection",
+    "list_goals",
+    "goal_options",
+    "suggest_goal_target",
+    "add_goal",
+    "edit_goal",
+    "remove_goal",
 ];
 
 fn main() {

@@ -105,6 +105,7 @@ fn demo_creates_a_workspace_syncs_and_resyncs_without_duplicates() {
             "orders",
             "ad_days",
             "shipments",
+            "users",
             "activities"
         ]
     );

@@ -5,8 +5,8 @@
 use super::error::CommandError;
 use super::state::{AppState, META_UI_PAGE};
 use super::view::{
-    AppInfo, ConnectionDetail, ConnectionView, DashboardView, ExpenseView, ExportView,
-    ProviderView, RunView, SyncStatus, UiState, WorkspaceView,
+    AppInfo, ConnectionDetail, ConnectionView, DashboardView, ExpenseView, ExportView, GoalOptions,
+    GoalView, ProviderView, RunView, SyncStatus, UiState, WorkspaceView,
 };
 use crate::domain::{
     ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceId, WorkspaceInput,
@@ -344,4 +344,81 @@ pub fn export_csv<R: tauri::Runtime>(
         path: path.display().to_string(),
         rows: export.rows,
     }))
+}
+
+#[tauri::command(async)]
+pub fn list_goals(state: State<'_, AppState>, workspace_id: i64) -> Result<Vec<GoalView>> {
+    let core = state.core();
+    let reports = core.goal_reports(WorkspaceId(workspace_id), None, chrono::Utc::now())?;
+    reports
+        .iter()
+        .map(|r| {
+            let recent = core.goal_history(r.goal.id)?;
+            Ok(GoalView::new(r, &recent))
+        })
+        .collect()
+}
+
+#[tauri::command(async)]
+pub fn goal_options(state: State<'_, AppState>, workspace_id: i64) -> Result<GoalOptions> {
+    Ok(GoalOptions {
+        metrics: crate::service::goals::METRIC_KEYS,
+        member_metrics: &crate::service::goals::MEMBER_KEYS,
+        members: state.core().members(WorkspaceId(workspace_id))?,
+    })
+}
+
+/// The target to suggest for a new goal (`None`: no finished period yet).
+#[tauri::command(async)]
+pub fn suggest_goal_target(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    metric: String,
+    period: String,
+    member: Option<String>,
+) -> Result<Option<String>> {
+    Ok(state
+        .core()
+        .suggested_target(
+            WorkspaceId(workspace_id),
+            &metric,
+            &period,
+            member.as_deref(),
+        )?
+        .map(|t| t.round_dp(2).normalize().to_string()))
+}
+
+#[tauri::command(async)]
+pub fn add_goal(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    metric: String,
+    period: String,
+    target: String,
+    member: Option<String>,
+) -> Result<i64> {
+    let member = member.filter(|m| !m.trim().is_empty());
+    let id = state.core().add_goal(
+        WorkspaceId(workspace_id),
+        &metric,
+        &period,
+        &target,
+        member.as_deref(),
+    )?;
+    state.changed();
+    Ok(id)
+}
+
+#[tauri::command(async)]
+pub fn edit_goal(state: State<'_, AppState>, id: i64, target: String) -> Result<()> {
+    state.core().edit_goal(id, &target)?;
+    state.changed();
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn remove_goal(state: State<'_, AppState>, id: i64) -> Result<()> {
+    state.core().remove_goal(id)?;
+    state.changed();
+    Ok(())
 }

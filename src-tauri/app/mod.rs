@@ -51,6 +51,12 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::create_demo,
             commands::export_csv,
             commands::test_connection,
+            commands::list_goals,
+            commands::goal_options,
+            commands::suggest_goal_target,
+            commands::add_goal,
+            commands::edit_goal,
+            commands::remove_goal,
         ])
 }
 

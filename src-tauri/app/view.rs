@@ -177,3 +177,82 @@ pub struct ExportView {
     pub path: String,
     pub rows: usize,
 }
+
+/// A decimal for the UI: plain text with `.` decimals, `None` when empty.
+fn text(d: Option<rust_decimal::Decimal>) -> Option<String> {
+    d.map(|d| d.round_dp(6).normalize().to_string())
+}
+
+/// A finished period of a goal.
+#[derive(Debug, Clone, Serialize)]
+pub struct PastPeriodView {
+    pub period_start: String,
+    pub period_end: String,
+    pub current: Option<String>,
+    pub target: String,
+    pub met: bool,
+}
+
+impl From<&crate::service::goals::PastPeriod> for PastPeriodView {
+    fn from(p: &crate::service::goals::PastPeriod) -> Self {
+        Self {
+            period_start: p.span.first_day.to_string(),
+            period_end: p.span.last_day.to_string(),
+            current: text(p.current),
+            target: p.target.normalize().to_string(),
+            met: p.met,
+        }
+    }
+}
+
+/// A goal's current period as the Goals page draws it, with its recent
+/// past periods (newest first).
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalView {
+    pub id: i64,
+    pub metric: String,
+    pub member: Option<String>,
+    pub period: &'static str,
+    pub period_start: String,
+    pub period_end: String,
+    pub target: String,
+    pub current: Option<String>,
+    pub expected_now: Option<String>,
+    pub pace: Option<String>,
+    pub projected: Option<String>,
+    pub status: &'static str,
+    pub streak: u32,
+    pub recent: Vec<PastPeriodView>,
+}
+
+impl GoalView {
+    pub fn new(
+        r: &crate::service::goals::GoalReport,
+        recent: &[crate::service::goals::PastPeriod],
+    ) -> Self {
+        Self {
+            id: r.goal.id,
+            metric: r.goal.metric.clone(),
+            member: r.goal.member.clone(),
+            period: r.goal.period.as_str(),
+            period_start: r.span.first_day.to_string(),
+            period_end: r.span.last_day.to_string(),
+            target: r.target.normalize().to_string(),
+            current: text(r.standing.current),
+            expected_now: text(r.standing.expected_now),
+            pace: text(r.standing.pace),
+            projected: text(r.standing.projected),
+            status: r.standing.status.as_str(),
+            streak: r.streak,
+            recent: recent.iter().take(12).map(Into::into).collect(),
+        }
+    }
+}
+
+/// What the goal form offers: every metric key, and the members.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalOptions {
+    pub metrics: &'static [&'static str],
+    pub member_metrics: &'static [&'static str],
+    pub members: Vec<crate::service::goals::Member>,
+}

@@ -14,6 +14,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Every metric a goal can follow.
+pub use crate::metrics::keys::KEYS as METRIC_KEYS;
+
 /// The keys a member's figures have: their sales activity.
 pub const MEMBER_KEYS: [&str; 7] = [
     "emails",
@@ -81,6 +84,17 @@ pub fn parse_as_of(raw: &str, tz: Tz) -> std::result::Result<DateTime<Utc>, Inva
         }
         t += chrono::Duration::minutes(1);
     }
+}
+
+/// The 80th percentile by nearest rank: the smallest figure at least 80 %
+/// of the figures are at or below.
+pub fn percentile_80(mut figures: Vec<Decimal>) -> Option<Decimal> {
+    if figures.is_empty() {
+        return None;
+    }
+    figures.sort();
+    let rank = (figures.len() * 4).div_ceil(5);
+    Some(figures[rank - 1])
 }
 
 fn sum(days: &BTreeMap<NaiveDate, Totals>, from: NaiveDate, to: NaiveDate) -> Totals {
@@ -256,6 +270,42 @@ impl Core {
         self.history_before(&ws, &goal, &span)
     }
 
+    /// A target to suggest for a new goal: the 80th percentile (nearest
+    /// rank) of the metric over the last 12 finished periods of that scope;
+    /// `None` without a finished period with a figure.
+    pub fn suggested_target(
+        &self,
+        workspace: WorkspaceId,
+        metric: &str,
+        period: &str,
+        member: Option<&str>,
+    ) -> Result<Option<Decimal>> {
+        let ws = self.store.workspace(workspace)?;
+        if g::is_additive(metric).is_none() {
+            return Err(InvalidInput::new("metric", format!("'{metric}' is not a metric")).into());
+        }
+        let period: Period = period
+            .parse()
+            .map_err(|e: String| InvalidInput::new("period", e))?;
+        let member = member.map(|m| self.member_of(workspace, m)).transpose()?;
+        let probe = Goal {
+            id: 0,
+            workspace_id: workspace,
+            metric: metric.to_string(),
+            member,
+            period,
+            targets: Vec::new(),
+        };
+        let span = g::span_at(period, Utc::now(), zone(&ws)?);
+        let figures: Vec<Decimal> = self
+            .history_before(&ws, &probe, &span)?
+            .into_iter()
+            .take(12)
+            .filter_map(|p| p.current)
+            .collect();
+        Ok(percentile_80(figures))
+    }
+
     /// The metric's totals over `span` up to the instant `until`.
     fn figures_until(
         &self,
@@ -341,5 +391,23 @@ impl Core {
             span = g::before(goal.period, &span, tz);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suggestion_is_the_80th_percentile_by_nearest_rank() {
+        let d = |v: &[i64]| v.iter().map(|n| Decimal::from(*n)).collect::<Vec<_>>();
+        // 12 periods: rank ceil(9.6) = 10 → the 10th smallest.
+        assert_eq!(
+            percentile_80(d(&[5, 1, 9, 3, 7, 11, 2, 8, 4, 10, 6, 12])),
+            Some(Decimal::from(10))
+        );
+        assert_eq!(percentile_80(d(&[7])), Some(Decimal::from(7)));
+        assert_eq!(percentile_80(d(&[1, 2, 3, 4, 5])), Some(Decimal::from(4)));
+        assert_eq!(percentile_80(vec![]), None);
     }
 }

@@ -318,6 +318,7 @@ impl Core {
                         end_month: None,
                     },
                 )?;
+                self.add_demo_goals(ws.id)?;
                 (ws, true)
             }
             Err(e) => return Err(e.into()),
@@ -331,6 +332,24 @@ impl Core {
             self.connect(ws.id, Provider::Demo, &ConnectionInput::default())?;
         }
         Ok((self.store.workspace(ws.id)?, created))
+    }
+
+    /// The demo's goals, so its Goals page is full on first launch: the
+    /// shop's orders for the month, the team's calls for the week, one rep's
+    /// e-mails for the week (sized to the demo's own pace).
+    fn add_demo_goals(&mut self, ws: WorkspaceId) -> Result<()> {
+        use crate::domain::goals::Period;
+        let always = chrono::NaiveDate::from_ymd_opt(1, 1, 1).expect("a date");
+        let asha = format!("asha@{}", crate::connectors::demo::DEMO_TEAM_DOMAIN);
+        for (metric, member, period, target) in [
+            ("orders", None, Period::Monthly, 1700),
+            ("calls", None, Period::Weekly, 340),
+            ("emails", Some(asha.as_str()), Period::Weekly, 130),
+        ] {
+            self.store
+                .insert_goal(ws, metric, member, period, always, target.into())?;
+        }
+        Ok(())
     }
 
     // ---- metrics ----------------------------------------------------------

@@ -47,6 +47,12 @@ export const api = {
   createDemo: () => call("create_demo"),
   testConnection: (id) => call("test_connection", { id }),
   exportCsv: (workspaceId, from, to, by) => call("export_csv", { workspaceId, from, to, by }),
+  goals: (workspaceId) => call("list_goals", { workspaceId }),
+  goalOptions: (workspaceId) => call("goal_options", { workspaceId }),
+  suggestGoalTarget: (workspaceId, metric, period, member) => call("suggest_goal_target", { workspaceId, metric, period, member }),
+  addGoal: (workspaceId, metric, period, target, member) => call("add_goal", { workspaceId, metric, period, target, member }),
+  editGoal: (id, target) => call("edit_goal", { id, target }),
+  removeGoal: (id) => call("remove_goal", { id }),
   /** Call `handler(progress)` for every sync-progress event; resolves to an unlisten function. */
   onSyncProgress: async (handler) => {
     if (!tauri?.event) return () => {};

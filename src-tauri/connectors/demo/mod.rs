@@ -17,6 +17,8 @@
 pub mod cursor;
 mod records;
 
+pub use records::DEMO_TEAM_DOMAIN;
+
 use super::source::{Page, Source, SourceInputs};
 use crate::connectors::FetchError;
 use crate::domain::records::*;
@@ -27,11 +29,12 @@ pub const DEMO_SEED: u64 = 42;
 /// Days of history the demo backfills on its first sync.
 pub const DEMO_HISTORY_DAYS: u64 = 90;
 
-pub const STREAMS: [&str; 5] = [
+pub const STREAMS: [&str; 6] = [
     "variant_costs",
     "orders",
     "ad_days",
     "shipments",
+    "users",
     "activities",
 ];
 
@@ -151,6 +154,12 @@ impl Source for DemoSource {
             "ad_days" => self.day_page(cursor, |d| Batch::AdDays(self.ad_days(d))),
             "shipments" => self.day_page(cursor, |d| Batch::Shipments(self.shipments(d))),
             "activities" => self.day_page(cursor, |d| Batch::Activities(self.activities(d))),
+            "users" => Ok(Page {
+                batch: Batch::Users(records::team()),
+                bad: Vec::new(),
+                cursor: None,
+                more: false,
+            }),
             other => Err(FetchError::Fatal {
                 url: "demo://".into(),
                 status: 404,

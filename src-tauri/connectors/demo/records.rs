@@ -8,7 +8,25 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
 /// The demo sales team's e-mail domain.
-pub(super) const DEMO_TEAM_DOMAIN: &str = "team.demo-shop.example";
+pub const DEMO_TEAM_DOMAIN: &str = "team.demo-shop.example";
+/// The demo's sales team.
+const REPS: [(&str, &str); 4] = [
+    ("asha", "Asha Rao"),
+    ("vikram", "Vikram Shah"),
+    ("meera", "Meera Iyer"),
+    ("rohan", "Rohan Das"),
+];
+
+/// The demo's sales team as its CRM knows them.
+pub(super) fn team() -> Vec<SourceUser> {
+    REPS.iter()
+        .map(|(id, name)| SourceUser {
+            id: id.to_string(),
+            email: Some(format!("{id}@{DEMO_TEAM_DOMAIN}")),
+            name: name.to_string(),
+        })
+        .collect()
+}
 
 /// The part of a demo activity's id that names its kind, as the first
 /// versions wrote it (so a re-read day keeps its ids).
@@ -233,7 +251,7 @@ impl DemoSource {
         let mut rng = self.rng(4, day);
         let weekend = chrono::Datelike::weekday(&day).num_days_from_monday() >= 5;
         let mut out = Vec::new();
-        for rep in ["asha", "vikram", "meera", "rohan"] {
+        for (rep, _) in REPS {
             let scale = if weekend { 0 } else { 1 };
             let mut add = |kind: ActivityKind, n: u32, rng: &mut StdRng| {
                 for i in 0..n * scale {

@@ -61,11 +61,38 @@ struct Team {
     justcall: JcState,
     /// The days the test wrote, and what each key should say on them.
     days: BTreeMap<NaiveDate, [i64; 7]>,
+    /// The same per member, by lower-case e-mail.
+    members: BTreeMap<String, BTreeMap<NaiveDate, [i64; 7]>>,
 }
 
 fn add(days: &mut BTreeMap<NaiveDate, [i64; 7]>, at: DateTime<Utc>, key: usize, n: i64) {
     days.entry(at.with_timezone(&New_York).date_naive())
         .or_insert([0; 7])[key] += n;
+}
+
+/// Count for the workspace, and for `member` when there is one.
+fn count(
+    days: &mut BTreeMap<NaiveDate, [i64; 7]>,
+    members: &mut BTreeMap<String, BTreeMap<NaiveDate, [i64; 7]>>,
+    member: Option<&str>,
+    at: DateTime<Utc>,
+    key: usize,
+    n: i64,
+) {
+    add(days, at, key, n);
+    if let Some(m) = member {
+        add(members.entry(m.to_lowercase()).or_default(), at, key, n);
+    }
+}
+
+fn copper_email(user: Option<i64>) -> Option<&'static str> {
+    match user? {
+        1 => Some("ana@acme.example"),
+        2 => Some("bo@acme.example"),
+        3 => Some("cy@acme.example"),
+        5 => Some("eve@acme.example"),
+        _ => None,
+    }
 }
 
 /// Five people: Ana in both sources (her e-mail in another case in each),
@@ -113,6 +140,7 @@ fn team(now: DateTime<Utc>, key: &str, secret: &str) -> Team {
         },
     ];
     let mut days = BTreeMap::new();
+    let mut members = BTreeMap::new();
     let mut id = 1000;
     let mut next = || {
         id += 1;
@@ -144,23 +172,32 @@ fn team(now: DateTime<Utc>, key: &str, secret: &str) -> Team {
                 activity_date: at.timestamp(),
                 raw: None,
             });
+            let who = copper_email(user);
             match type_id {
-                EMAIL_TYPE => add(&mut days, at, 0, 1),
-                CALL_TYPE => add(&mut days, at, 1, 1),
+                EMAIL_TYPE => count(&mut days, &mut members, who, at, 0, 1),
+                CALL_TYPE => count(&mut days, &mut members, who, at, 1, 1),
                 _ => {} // notes and meetings count nowhere
             }
         }
         if d % 3 == 0 {
             let created = base - Duration::hours(1);
+            let assignee = if d % 2 == 0 { Some(2) } else { None };
             cp.leads.push(CpLead {
                 id: next(),
-                assignee_id: if d % 2 == 0 { Some(2) } else { None },
+                assignee_id: assignee,
                 date_created: created.timestamp(),
                 date_modified: (created + Duration::hours(2))
                     .timestamp()
                     .min(now.timestamp()),
             });
-            add(&mut days, created, 2, 1);
+            count(
+                &mut days,
+                &mut members,
+                copper_email(assignee),
+                created,
+                2,
+                1,
+            );
         }
         for i in 0..(d % 4 + 1) {
             let at = base - Duration::minutes(53 * i + 11);
@@ -170,20 +207,29 @@ fn team(now: DateTime<Utc>, key: &str, secret: &str) -> Team {
             } else {
                 0
             };
+            let agent = jc_emails[((d + i) % 3) as usize];
             jc.calls.push(JcCall {
                 id: next(),
-                agent_email: jc_emails[((d + i) % 3) as usize].into(),
+                agent_email: agent.into(),
                 at,
                 direction,
                 kind,
                 conversation_time: talk,
             });
-            add(&mut days, at, 3, 1);
-            add(&mut days, at, 4, (kind == "Answered") as i64);
+            let who = Some(agent);
+            count(&mut days, &mut members, who, at, 3, 1);
+            count(
+                &mut days,
+                &mut members,
+                who,
+                at,
+                4,
+                (kind == "Answered") as i64,
+            );
             let missed =
                 direction == "Incoming" && matches!(kind, "Missed" | "Voicemail" | "Abandoned");
-            add(&mut days, at, 5, missed as i64);
-            add(&mut days, at, 6, talk);
+            count(&mut days, &mut members, who, at, 5, missed as i64);
+            count(&mut days, &mut members, who, at, 6, talk);
         }
     }
     // The edges of a day, on the last DST day and a plain one: 23:59:59 is
@@ -201,7 +247,7 @@ fn team(now: DateTime<Utc>, key: &str, secret: &str) -> Team {
                 activity_date: at.timestamp(),
                 raw: None,
             });
-            add(&mut days, at, 0, 1);
+            count(&mut days, &mut members, Some("ana@acme.example"), at, 0, 1);
             jc.calls.push(JcCall {
                 id: next(),
                 agent_email: "eve@acme.example".into(),
@@ -210,15 +256,17 @@ fn team(now: DateTime<Utc>, key: &str, secret: &str) -> Team {
                 kind: "Answered",
                 conversation_time: 30,
             });
-            add(&mut days, at, 3, 1);
-            add(&mut days, at, 4, 1);
-            add(&mut days, at, 6, 30);
+            let eve = Some("eve@acme.example");
+            count(&mut days, &mut members, eve, at, 3, 1);
+            count(&mut days, &mut members, eve, at, 4, 1);
+            count(&mut days, &mut members, eve, at, 6, 30);
         }
     }
     Team {
         copper: cp,
         justcall: jc,
         days,
+        members,
     }
 }
 
@@ -272,6 +320,41 @@ fn check(dir: &Path, want: &BTreeMap<NaiveDate, [i64; 7]>) {
     }
 }
 
+/// Each member's seven sales keys, day by day, through `metrics --member`.
+fn check_members(dir: &Path, members: &BTreeMap<String, BTreeMap<NaiveDate, [i64; 7]>>) {
+    for (email, want) in members {
+        let (from, to) = (*want.keys().next().unwrap(), *want.keys().last().unwrap());
+        // In another case than stored: members match case-insensitively.
+        let asked = email.to_uppercase();
+        let out = cli(dir)
+            .args([
+                "metrics",
+                "--workspace",
+                "Sales",
+                "--member",
+                &asked,
+                "--format",
+                "json",
+            ])
+            .args(["--from", &from.to_string(), "--to", &to.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        for row in rows {
+            let day: NaiveDate = row["date"].as_str().unwrap().parse().unwrap();
+            let expected = want.get(&day).copied().unwrap_or([0; 7]);
+            for (i, key) in KEYS.iter().enumerate() {
+                assert_eq!(row[key].as_i64(), Some(expected[i]), "{email} {day} {key}");
+            }
+        }
+    }
+}
+
 fn setup(
     history: &str,
 ) -> (
@@ -294,6 +377,7 @@ fn setup(
         copper: CpState::new("", ""),
         justcall: JcState::new("", ""),
         days: want,
+        members: t.members,
     };
     (dir, team, cp, jc, secret)
 }
@@ -304,6 +388,8 @@ fn a_team_s_activity_lands_on_its_local_days_and_re_syncs_are_cheap() {
     let (ok, out) = sync(dir.path());
     assert!(ok, "{out}");
     check(dir.path(), &team.days);
+    assert_eq!(team.members.len(), 5, "ana, bo, cy, dee, eve");
+    check_members(dir.path(), &team.members);
     let backfill = cp.lock().unwrap().requests.len();
 
     // An unchanged account costs a handful of requests.

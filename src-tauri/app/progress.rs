@@ -79,6 +79,8 @@ pub(crate) fn observer<R: Runtime>(app: AppHandle<R>) -> Arc<dyn Fn(&Progress) +
                 if ConnectionStatus::newly_failing(*before, *after) {
                     notify(&app, *connection_id, *after, run.error.as_deref());
                 }
+                // The run's figures are stored: tell what it changed for the goals.
+                tell_goal_news(&app, *connection_id);
                 state.changed();
             }
             Progress::NotRun { .. } => state.changed(),
@@ -110,6 +112,44 @@ fn notify<R: Runtime>(
     }
 }
 
+/// Title and body of a goal's notification.
+pub fn goal_text(goal: &str, news: crate::service::goals::News) -> (String, String) {
+    use crate::service::goals::News;
+    match news {
+        News::FellBehind => (
+            format!("{goal} is behind"),
+            "It was on track earlier in this period. Open Pulseboard → Goals to see the pace."
+                .into(),
+        ),
+        News::Met => (
+            format!("{goal}: goal met"),
+            "The target for this period is reached.".into(),
+        ),
+    }
+}
+
+fn tell_goal_news<R: Runtime>(app: &AppHandle<R>, connection: i64) {
+    let news = {
+        let state = app.state::<AppState>();
+        let mut core = state.core();
+        let workspace = match core.connection(ConnectionId(connection)) {
+            Ok(c) => c.workspace_id,
+            Err(_) => return,
+        };
+        match core.goal_news(workspace) {
+            Ok(n) => n,
+            Err(e) => return tracing::warn!(error = %e, "cannot check the goals after a sync"),
+        }
+    };
+    for (goal, n) in news {
+        let (title, body) = goal_text(&crate::service::goals::describe(&goal), n);
+        tracing::info!(goal = goal.id, "desktop notification: {title}");
+        if let Err(e) = app.notification().builder().title(title).body(body).show() {
+            tracing::warn!(error = %e, "cannot show a desktop notification");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,5 +166,7 @@ mod tests {
         );
         assert_eq!(t, "Meta Ads failed to sync");
         assert!(b.starts_with("insights: the server answered 500."), "{b}");
+        let (t, _) = goal_text("Calls (this week)", crate::service::goals::News::FellBehind);
+        assert_eq!(t, "Calls (this week) is behind");
     }
 }

@@ -69,6 +69,8 @@ pub struct Summary {
     pub last_sync: Option<DateTime<Utc>>,
     pub paused: bool,
     pub syncing: bool,
+    /// Goals behind their pace now, in every workspace.
+    pub goals_behind: usize,
 }
 
 pub fn summarise(connections: &[Connection], paused: bool, syncing: bool) -> Summary {
@@ -92,11 +94,22 @@ pub fn summarise(connections: &[Connection], paused: bool, syncing: bool) -> Sum
             .max(),
         paused,
         syncing,
+        goals_behind: 0,
     }
 }
 
 /// The menu's status line, e.g. "Last sync 10:42 · all OK" or "Shopify needs attention".
 pub fn status_line(s: &Summary, now: DateTime<Local>) -> String {
+    let line = connections_line(s, now);
+    match s.goals_behind {
+        0 => line,
+        _ if s.connections == 0 || s.syncing => line,
+        1 => format!("{line} · 1 goal behind"),
+        n => format!("{line} · {n} goals behind"),
+    }
+}
+
+fn connections_line(s: &Summary, now: DateTime<Local>) -> String {
     let last = s.last_sync.map(|t| {
         let local = t.with_timezone(&Local);
         if local.date_naive() == now.date_naive() {
@@ -162,8 +175,17 @@ fn pause_label(paused: bool) -> &'static str {
 fn current_summary<R: Runtime>(app: &AppHandle<R>) -> Summary {
     let state = app.state::<AppState>();
     let paused = state.sync_paused();
-    let connections = state.core().connections(None).unwrap_or_default();
-    summarise(&connections, paused, state.syncing())
+    let (connections, goals_behind) = {
+        let core = state.core();
+        (
+            core.connections(None).unwrap_or_default(),
+            core.goals_behind().unwrap_or(0),
+        )
+    };
+    Summary {
+        goals_behind,
+        ..summarise(&connections, paused, state.syncing())
+    }
 }
 
 /// Build the tray and start the thread that keeps it current.
@@ -343,6 +365,19 @@ mod tests {
         };
         assert_eq!(status_line(&syncing, now), "Syncing…");
         assert_eq!(icon_for(&syncing), TrayIcon::Syncing);
+        let behind = Summary {
+            goals_behind: 2,
+            ..failing.clone()
+        };
+        assert_eq!(
+            status_line(&behind, now),
+            "2 connections failing · 2 goals behind"
+        );
+        let one = Summary {
+            goals_behind: 1,
+            ..summary()
+        };
+        assert_eq!(status_line(&one, now), "Not synced yet · 1 goal behind");
     }
 
     #[test]

@@ -55,6 +55,57 @@ pub struct PastPeriod {
     pub met: bool,
 }
 
+/// Something about a goal worth a desktop notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum News {
+    /// It was on track or ahead this period, and is behind now.
+    FellBehind,
+    Met,
+}
+
+/// What to tell, given the status last seen this period (`None`: not seen
+/// yet), the status now, and what was already told this period. Each is told
+/// once per goal and period; a goal first seen behind was never on track.
+pub fn news(
+    last: Option<g::Status>,
+    now: g::Status,
+    told_behind: bool,
+    told_met: bool,
+) -> Option<News> {
+    use g::Status::*;
+    match now {
+        Met if !told_met => Some(News::Met),
+        Behind if !told_behind && matches!(last, Some(OnTrack | Ahead)) => Some(News::FellBehind),
+        _ => None,
+    }
+}
+
+/// A goal's name in a sentence: "Calls (this week, ana@acme.example)".
+pub fn describe(goal: &Goal) -> String {
+    let period = match goal.period {
+        Period::Daily => "today",
+        Period::Weekly => "this week",
+        Period::Monthly => "this month",
+    };
+    let metric = goal.metric.replace('_', " ");
+    let mut title: String = metric[..1].to_uppercase();
+    title.push_str(&metric[1..]);
+    match &goal.member {
+        Some(m) => format!("{title} ({period}, {m})"),
+        None => format!("{title} ({period})"),
+    }
+}
+
+fn status_of(raw: &str) -> Option<g::Status> {
+    Some(match raw {
+        "met" => g::Status::Met,
+        "ahead" => g::Status::Ahead,
+        "on_track" => g::Status::OnTrack,
+        "behind" => g::Status::Behind,
+        _ => return None,
+    })
+}
+
 fn zone(ws: &Workspace) -> Result<Tz> {
     ws.timezone.parse().map_err(|_| {
         ServiceError::Invalid(InvalidInput::new(
@@ -244,12 +295,7 @@ impl Core {
     }
 
     fn report(&self, ws: &Workspace, goal: Goal, as_of: DateTime<Utc>) -> Result<GoalReport> {
-        let tz = zone(ws)?;
-        let span = g::span_at(goal.period, as_of, tz);
-        let target = goal.target_for(span.first_day);
-        let additive = g::is_additive(&goal.metric).unwrap_or(true);
-        let current = g::figure(&self.figures_until(ws, &goal, &span, as_of)?, &goal.metric);
-        let standing = g::standing(current, target, g::elapsed(&span, as_of), additive);
+        let (span, target, standing) = self.standing_of(ws, &goal, as_of)?;
         let past = self.history_before(ws, &goal, &span)?;
         let met: Vec<bool> = past.iter().map(|p| p.met).collect();
         let streak = g::streak(standing.status == g::Status::Met, &met);
@@ -260,6 +306,68 @@ impl Core {
             standing,
             streak,
         })
+    }
+
+    /// The goals of every workspace that are behind now.
+    pub fn goals_behind(&self) -> Result<usize> {
+        let now = Utc::now();
+        let mut n = 0;
+        for ws in self.store.workspaces()? {
+            for goal in self.store.goals(ws.id)? {
+                if self.standing_of(&ws, &goal, now)?.2.status == g::Status::Behind {
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// What is new about the workspace's goals since last asked (a goal fell
+    /// behind, or was met), each told once per goal and period; remembers
+    /// what it saw.
+    pub fn goal_news(&mut self, workspace: WorkspaceId) -> Result<Vec<(Goal, News)>> {
+        let ws = self.store.workspace(workspace)?;
+        let now = Utc::now();
+        let mut out = Vec::new();
+        for goal in self.store.goals(workspace)? {
+            let (span, _, standing) = self.standing_of(&ws, &goal, now)?;
+            let mark = self.store.goal_mark(goal.id, span.first_day)?;
+            let (last, told_behind, told_met) = match &mark {
+                Some((s, b, m)) => (status_of(s), *b, *m),
+                None => (None, false, false),
+            };
+            let said = news(last, standing.status, told_behind, told_met);
+            self.store.set_goal_mark(
+                goal.id,
+                span.first_day,
+                standing.status.as_str(),
+                told_behind || said == Some(News::FellBehind),
+                told_met || said == Some(News::Met),
+            )?;
+            if let Some(n) = said {
+                out.push((goal, n));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A goal's period at `as_of`, its target, and where it stands.
+    fn standing_of(
+        &self,
+        ws: &Workspace,
+        goal: &Goal,
+        as_of: DateTime<Utc>,
+    ) -> Result<(Span, Decimal, Standing)> {
+        let tz = zone(ws)?;
+        let span = g::span_at(goal.period, as_of, tz);
+        let target = goal.target_for(span.first_day);
+        let additive = g::is_additive(&goal.metric).unwrap_or(true);
+        let current = g::figure(&self.figures_until(ws, goal, &span, as_of)?, &goal.metric);
+        Ok((
+            span,
+            target,
+            g::standing(current, target, g::elapsed(&span, as_of), additive),
+        ))
     }
 
     /// A goal's finished periods, newest first.
@@ -397,6 +505,33 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn news_is_told_once_per_period_and_only_for_a_fall_from_on_track() {
+        use g::Status::*;
+        assert_eq!(
+            news(Some(OnTrack), Behind, false, false),
+            Some(News::FellBehind)
+        );
+        assert_eq!(
+            news(Some(Ahead), Behind, false, false),
+            Some(News::FellBehind)
+        );
+        assert_eq!(
+            news(Some(Behind), Behind, false, false),
+            None,
+            "it was never on track"
+        );
+        assert_eq!(news(None, Behind, false, false), None, "first seen behind");
+        assert_eq!(
+            news(Some(OnTrack), Behind, true, false),
+            None,
+            "told already"
+        );
+        assert_eq!(news(Some(Ahead), Met, false, false), Some(News::Met));
+        assert_eq!(news(Some(Met), Met, false, true), None);
+        assert_eq!(news(None, OnTrack, false, false), None);
+    }
 
     #[test]
     fn the_suggestion_is_the_80th_percentile_by_nearest_rank() {

@@ -119,6 +119,54 @@ impl Store {
         })
     }
 
+    /// What was last seen of a goal's period: its status, and whether the
+    /// person was told it fell behind, and that it was met.
+    pub fn goal_mark(
+        &self,
+        id: i64,
+        period_start: NaiveDate,
+    ) -> Result<Option<(String, bool, bool)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT last_status, told_behind, told_met FROM goal_marks
+                 WHERE goal_id = ?1 AND period_start = ?2",
+                params![id, period_start.to_string()],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get::<_, i64>(1)? != 0,
+                        r.get::<_, i64>(2)? != 0,
+                    ))
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn set_goal_mark(
+        &mut self,
+        id: i64,
+        period_start: NaiveDate,
+        status: &str,
+        told_behind: bool,
+        told_met: bool,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO goal_marks (goal_id, period_start, last_status, told_behind, told_met)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (goal_id, period_start) DO UPDATE SET last_status = excluded.last_status,
+               told_behind = excluded.told_behind, told_met = excluded.told_met",
+            params![
+                id,
+                period_start.to_string(),
+                status,
+                told_behind as i64,
+                told_met as i64
+            ],
+        )?;
+        Ok(())
+    }
+
     /// The local day of the workspace's earliest record, as UTC timestamps
     /// go: the first day its goals have history for.
     pub fn first_record_at(&self, workspace: WorkspaceId) -> Result<Option<String>> {

@@ -17,3 +17,15 @@ CREATE TABLE goal_targets (
     target   TEXT NOT NULL,            -- a decimal
     PRIMARY KEY (goal_id, from_day)
 ) STRICT;
+
+-- What the app last saw of a goal's period, so it tells the person once per
+-- goal and period when the goal falls behind (from on track or ahead) and
+-- once when it is met.
+CREATE TABLE goal_marks (
+    goal_id         INTEGER NOT NULL REFERENCES goals (id) ON DELETE CASCADE,
+    period_start    TEXT NOT NULL,
+    last_status     TEXT NOT NULL,
+    told_behind     INTEGER NOT NULL DEFAULT 0,
+    told_met        INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (goal_id, period_start)
+) STRICT;

@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "add_goal",
     "edit_goal",
     "remove_goal",
+    "leaderboard",
 ];
 
 fn main() {

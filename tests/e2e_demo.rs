@@ -36,6 +36,12 @@ fn explore_with_demo_data_on_first_launch() {
         tiles.contains("Orders") && tiles.contains("Talk time"),
         "{tiles}"
     );
+    // The team's leaderboard for the range, one row per rep.
+    let board = s.wait(30, "the leaderboard", || s.try_text("#leaderboard"));
+    assert!(
+        board.contains("Asha Rao") && board.contains("Rohan Das"),
+        "{board}"
+    );
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     s.screenshot(&shots.join("e2e-demo-dashboard.png"));
 

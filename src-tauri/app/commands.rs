@@ -6,7 +6,7 @@ use super::error::CommandError;
 use super::state::{AppState, META_UI_PAGE};
 use super::view::{
     AppInfo, ConnectionDetail, ConnectionView, DashboardView, ExpenseView, ExportView, GoalOptions,
-    GoalView, ProviderView, RunView, SyncStatus, UiState, WorkspaceView,
+    GoalView, LeaderView, ProviderView, RunView, SyncStatus, UiState, WorkspaceView,
 };
 use crate::domain::{
     ConnectionId, ConnectionInput, ExpenseInput, Provider, WorkspaceId, WorkspaceInput,
@@ -272,12 +272,30 @@ pub fn dashboard(
     workspace_id: i64,
     from: String,
     to: String,
+    member: Option<String>,
 ) -> Result<DashboardView> {
     use crate::service::dashboard::parse_day;
     let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
+    let member = member.filter(|m| !m.trim().is_empty());
     Ok(state
         .core()
-        .dashboard(WorkspaceId(workspace_id), from, to)?)
+        .dashboard(WorkspaceId(workspace_id), from, to, member.as_deref())?)
+}
+
+/// Every member's sales figures for the range.
+#[tauri::command(async)]
+pub fn leaderboard(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    from: String,
+    to: String,
+) -> Result<Vec<LeaderView>> {
+    use crate::service::dashboard::parse_day;
+    let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
+    let rows = state
+        .core()
+        .leaderboard(WorkspaceId(workspace_id), from, to)?;
+    Ok(rows.iter().map(Into::into).collect())
 }
 
 /// First launch: make the Demo workspace and start syncing it.
@@ -349,12 +367,14 @@ pub fn export_csv<R: tauri::Runtime>(
 #[tauri::command(async)]
 pub fn list_goals(state: State<'_, AppState>, workspace_id: i64) -> Result<Vec<GoalView>> {
     let core = state.core();
-    let reports = core.goal_reports(WorkspaceId(workspace_id), None, chrono::Utc::now())?;
+    let now = chrono::Utc::now();
+    let reports = core.goal_reports(WorkspaceId(workspace_id), None, now)?;
     reports
         .iter()
         .map(|r| {
             let recent = core.goal_history(r.goal.id)?;
-            Ok(GoalView::new(r, &recent))
+            let shares = core.goal_shares(r, now)?;
+            Ok(GoalView::new(r, &recent, shares))
         })
         .collect()
 }

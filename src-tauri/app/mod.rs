@@ -57,6 +57,7 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::add_goal,
             commands::edit_goal,
             commands::remove_goal,
+            commands::leaderboard,
         ])
 }
 

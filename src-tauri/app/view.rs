@@ -223,12 +223,15 @@ pub struct GoalView {
     pub status: &'static str,
     pub streak: u32,
     pub recent: Vec<PastPeriodView>,
+    /// A team goal of a sales figure: each member's part, largest first.
+    pub shares: Vec<ShareView>,
 }
 
 impl GoalView {
     pub fn new(
         r: &crate::service::goals::GoalReport,
         recent: &[crate::service::goals::PastPeriod],
+        shares: Vec<(crate::service::goals::Member, Option<rust_decimal::Decimal>)>,
     ) -> Self {
         Self {
             id: r.goal.id,
@@ -245,6 +248,53 @@ impl GoalView {
             status: r.standing.status.as_str(),
             streak: r.streak,
             recent: recent.iter().take(12).map(Into::into).collect(),
+            shares: shares
+                .into_iter()
+                .map(|(m, current)| ShareView {
+                    email: m.email,
+                    name: m.name,
+                    current: text(current),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A member's share of a team goal's current period.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareView {
+    pub email: String,
+    pub name: String,
+    pub current: Option<String>,
+}
+
+/// A leaderboard row: a member's sales figures for the range.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeaderView {
+    pub email: String,
+    pub name: String,
+    pub emails: i64,
+    pub crm_calls: i64,
+    pub leads: i64,
+    pub calls: i64,
+    pub calls_answered: i64,
+    pub calls_missed: i64,
+    pub talk_time_s: i64,
+}
+
+impl From<&crate::service::goals::MemberTotals> for LeaderView {
+    fn from(m: &crate::service::goals::MemberTotals) -> Self {
+        let t = &m.totals;
+        Self {
+            email: m.member.email.clone(),
+            name: m.member.name.clone(),
+            emails: t.emails,
+            crm_calls: t.crm_calls,
+            leads: t.leads,
+            calls: t.calls,
+            calls_answered: t.calls_answered,
+            calls_missed: t.calls_missed,
+            talk_time_s: t.talk_time_s,
         }
     }
 }

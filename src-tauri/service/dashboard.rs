@@ -158,13 +158,27 @@ pub fn parse_day(field: &str, raw: &str) -> std::result::Result<NaiveDate, Inval
         .map_err(|_| InvalidInput::new(field, format!("'{raw}' is not a date (YYYY-MM-DD)")))
 }
 
+/// Put a member's sales activity in place of the workspace's.
+fn with_member(mut t: Totals, m: &Totals) -> Totals {
+    t.emails = m.emails;
+    t.crm_calls = m.crm_calls;
+    t.leads = m.leads;
+    t.calls = m.calls;
+    t.calls_answered = m.calls_answered;
+    t.calls_missed = m.calls_missed;
+    t.talk_time_s = m.talk_time_s;
+    t
+}
+
 impl Core {
-    /// The dashboard of `from..=to`.
+    /// The dashboard of `from..=to`; with `member`, the sales figures are
+    /// that member's.
     pub fn dashboard(
         &self,
         workspace: WorkspaceId,
         from: NaiveDate,
         to: NaiveDate,
+        member: Option<&str>,
     ) -> Result<Dashboard> {
         let ws = self.store.workspace(workspace)?;
         let (previous_from, previous_to) = previous(from, to);
@@ -176,8 +190,20 @@ impl Core {
                 .map(|(_, totals)| totals)
                 .unwrap_or_default())
         };
-        let now = total(from, to)?;
-        let before = total(previous_from, previous_to)?;
+        let mut now = total(from, to)?;
+        let mut before = total(previous_from, previous_to)?;
+        if let Some(m) = member {
+            let of = |f, t| -> Result<Totals> {
+                Ok(self
+                    .member_metrics(ws.id, m, f, t, Grouping::Total)?
+                    .into_iter()
+                    .next()
+                    .map(|(_, totals)| totals)
+                    .unwrap_or_default())
+            };
+            now = with_member(now, &of(from, to)?);
+            before = with_member(before, &of(previous_from, previous_to)?);
+        }
         Ok(Dashboard {
             from,
             to,

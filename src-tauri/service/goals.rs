@@ -36,6 +36,13 @@ pub struct Member {
     pub sources: Vec<String>,
 }
 
+/// One member's sales figures over a range (a leaderboard row).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberTotals {
+    pub member: Member,
+    pub totals: Totals,
+}
+
 /// A goal's current period at an instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoalReport {
@@ -204,6 +211,56 @@ impl Core {
         let ws = self.store.workspace(workspace)?;
         let days = rollups::member_days(&self.store, &ws, &member, from, to, None)?;
         Ok(metrics::group(&days, by).into_iter().collect())
+    }
+
+    /// Every member's sales figures for `from..=to`: the leaderboard.
+    pub fn leaderboard(
+        &self,
+        workspace: WorkspaceId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<MemberTotals>> {
+        if from > to {
+            return Err(InvalidInput::new("from", format!("{from} is after {to}")).into());
+        }
+        let ws = self.store.workspace(workspace)?;
+        self.members(workspace)?
+            .into_iter()
+            .map(|member| {
+                let days = rollups::member_days(&self.store, &ws, &member.email, from, to, None)?;
+                Ok(MemberTotals {
+                    totals: sum(&days, from, to),
+                    member,
+                })
+            })
+            .collect()
+    }
+
+    /// Each member's figure for a workspace goal's current period (its
+    /// share), for a goal of a sales figure; empty otherwise.
+    pub fn goal_shares(
+        &self,
+        report: &GoalReport,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<(Member, Option<Decimal>)>> {
+        if report.goal.member.is_some() || !MEMBER_KEYS.contains(&report.goal.metric.as_str()) {
+            return Ok(Vec::new());
+        }
+        let ws = self.store.workspace(report.goal.workspace_id)?;
+        let mut out = Vec::new();
+        for member in self.members(ws.id)? {
+            let theirs = Goal {
+                member: Some(member.email.clone()),
+                ..report.goal.clone()
+            };
+            let figure = g::figure(
+                &self.figures_until(&ws, &theirs, &report.span, as_of)?,
+                &report.goal.metric,
+            );
+            out.push((member, figure));
+        }
+        out.sort_by_key(|s| std::cmp::Reverse(s.1));
+        Ok(out)
     }
 
     /// Add a goal; its target applies to the current period and every one

@@ -11,7 +11,33 @@ const PRESETS = [
   ["90", "Last 90 days"], ["mtd", "Month to date"], ["custom", "Custom"],
 ];
 
-let chosen = { preset: "30", from: null, to: null };
+let chosen = { preset: "30", from: null, to: null, member: "" };
+// The leaderboard's order: a column and a direction.
+let board = { key: "calls", down: true };
+
+const BOARD = [
+  ["emails", "E-mails"], ["crm_calls", "CRM calls"], ["leads", "Leads"], ["calls", "Calls"],
+  ["calls_answered", "Answered"], ["calls_missed", "Missed"], ["talk_time_s", "Talk time"],
+];
+
+/** The per-member table for the range, sorted by a clicked column. */
+function leaderboard(rows, redraw) {
+  const sorted = [...rows].sort((a, b) => (board.down ? b[board.key] - a[board.key] : a[board.key] - b[board.key]));
+  const head = BOARD.map(([key, text]) => {
+    const th = h("th", { class: "num", "aria-sort": board.key === key ? (board.down ? "descending" : "ascending") : "none" },
+      h("button", { class: "link", "data-sort": key }, text, board.key === key ? (board.down ? " ▼" : " ▲") : ""));
+    th.querySelector("button").addEventListener("click", () => {
+      board = { key, down: board.key === key ? !board.down : true };
+      redraw();
+    });
+    return th;
+  });
+  return h("table", { id: "leaderboard" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Member"), ...head)),
+    h("tbody", {}, ...sorted.map((r) => h("tr", {},
+      h("td", {}, r.name || r.email),
+      ...BOARD.map(([key]) => h("td", { class: "num" }, key === "talk_time_s" ? format("seconds", r[key]) : format("count", r[key])))))));
+}
 
 /** Today's date (YYYY-MM-DD) in the workspace's time zone. */
 function todayIn(zone) {
@@ -89,15 +115,25 @@ export async function render(app) {
       h("button", { onclick: () => app.go("connections") }, "Go to Connections"));
   } else {
     try {
-      const d = await api.dashboard(ws.id, from, to);
+      const [d, leaders] = await Promise.all([api.dashboard(ws.id, from, to, chosen.member || null), api.leaderboard(ws.id, from, to)]);
+      const picker = leaders.length > 0 ? h("label", { class: "filters" }, "Sales figures of ",
+        h("select", { id: "member-pick", onchange: (e) => { chosen.member = e.target.value; app.refresh(); } },
+          h("option", { value: "" }, "the whole team"),
+          ...leaders.map((l) => h("option", { value: l.email, selected: l.email === chosen.member }, l.name || l.email)))) : null;
+      const boardBox = h("div", { class: "panel" });
+      const redraw = () => boardBox.replaceChildren(leaderboard(leaders, redraw));
+      redraw();
       body = h("div", {},
+        picker,
         h("p", { class: "muted", id: "range-note" },
           `${d.from} to ${d.to}${d.to === today ? " (today partial)" : ""}, compared with ${d.previous_from} to ${d.previous_to}. Amounts in ${d.currency}, days in ${d.timezone}.`),
         h("div", { class: "tiles", id: "tiles" }, ...d.tiles.map((t) => h("div", { class: "tile", "data-key": t.key },
           h("div", { class: "tile-label" }, t.label),
           h("div", { class: "tile-value" }, format(t.kind, t.value, d.currency)),
           h("div", { class: "tile-change" }, change(t), h("span", { class: "muted" }, ` vs ${format(t.kind, t.previous, d.currency)}`)),
-        ))));
+        ))),
+        leaders.length > 0 ? h("h2", {}, "Team") : null,
+        leaders.length > 0 ? boardBox : null);
     } catch (e) {
       body = h("div", { class: "panel form-error", role: "alert" }, e.message);
     }

@@ -77,6 +77,9 @@ function card(g, refresh) {
       h("span", {}, h("span", { class: "muted" }, "Projected "), num(g.projected)),
       h("span", {}, h("span", { class: "muted" }, "Streak "), String(g.streak))),
     recent(g),
+    g.shares.length > 0 ? h("details", { class: "shares" }, h("summary", {}, "Each member's part"),
+      h("table", {}, h("tbody", {}, ...g.shares.map((m) => h("tr", {},
+        h("td", {}, m.name || m.email), h("td", { class: "num" }, num(m.current))))))) : null,
     h("div", { class: "goal-actions" }, edit, " ", remove));
 }
 

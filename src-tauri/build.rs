@@ -35,6 +35,9 @@ const COMMANDS: &[&str] = &[
     "edit_goal",
     "remove_goal",
     "leaderboard",
+    "rename_member",
+    "merge_members",
+    "hide_member",
 ];
 
 fn main() {

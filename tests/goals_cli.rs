@@ -225,8 +225,8 @@ fn members_and_their_figures() {
     assert_eq!(
         members,
         serde_json::json!([
-            {"email": "ana@acme.example", "name": "Ana", "sources": ["copper", "justcall"]},
-            {"email": "bo@acme.example", "name": "Bo", "sources": ["copper", "justcall"]}
+            {"email": "ana@acme.example", "name": "Ana", "sources": ["copper", "justcall"], "aliases": [], "hidden": false},
+            {"email": "bo@acme.example", "name": "Bo", "sources": ["copper", "justcall"], "aliases": [], "hidden": false}
         ])
     );
     let day = today() - chrono::Days::new(3);
@@ -287,6 +287,109 @@ fn members_and_their_figures() {
         .assert()
         .failure()
         .stderr(predicates::str::contains("not a member"));
+
+    // Rename Ana; merge Bo into her (say, a second address); then hide her.
+    cli(s.dir.path())
+        .args([
+            "member",
+            "rename",
+            "ana@acme.example",
+            "--workspace",
+            "Sales",
+            "--name",
+            "Ana Ortiz",
+        ])
+        .assert()
+        .success();
+    cli(s.dir.path())
+        .args([
+            "member",
+            "merge",
+            "BO@acme.example",
+            "--workspace",
+            "Sales",
+            "--into",
+            "ana@acme.example",
+        ])
+        .assert()
+        .success();
+    let members = json(s.dir.path(), &["members", "--workspace", "Sales", "--json"]);
+    assert_eq!(members.as_array().unwrap().len(), 1, "{members}");
+    assert_eq!(members[0]["name"], "Ana Ortiz");
+    assert_eq!(
+        members[0]["aliases"],
+        serde_json::json!(["bo@acme.example"])
+    );
+    let both = json(
+        s.dir.path(),
+        &[
+            "metrics",
+            "--workspace",
+            "Sales",
+            "--member",
+            "ana@acme.example",
+            "--format",
+            "json",
+            "--from",
+            &day.to_string(),
+            "--to",
+            &day.to_string(),
+        ],
+    );
+    assert_eq!(both[0]["calls"], 6, "her four and the merged address's two");
+    cli(s.dir.path())
+        .args([
+            "member",
+            "merge",
+            "ana@acme.example",
+            "--workspace",
+            "Sales",
+            "--into",
+            "bo@acme.example",
+        ])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("themselves"));
+    cli(s.dir.path())
+        .args(["member", "hide", "ana@acme.example", "--workspace", "Sales"])
+        .assert()
+        .success();
+    assert_eq!(
+        json(s.dir.path(), &["members", "--workspace", "Sales", "--json"]),
+        serde_json::json!([])
+    );
+    let hidden = json(
+        s.dir.path(),
+        &[
+            "metrics",
+            "--workspace",
+            "Sales",
+            "--member",
+            "ana@acme.example",
+            "--format",
+            "json",
+            "--from",
+            &day.to_string(),
+            "--to",
+            &day.to_string(),
+        ],
+    );
+    assert_eq!(hidden[0]["calls"], 6, "a hidden member's history stays");
+    let team = json(
+        s.dir.path(),
+        &[
+            "metrics",
+            "--workspace",
+            "Sales",
+            "--format",
+            "json",
+            "--from",
+            &day.to_string(),
+            "--to",
+            &day.to_string(),
+        ],
+    );
+    assert_eq!(team[0]["calls"], 6, "and so does the workspace's");
 }
 
 #[test]

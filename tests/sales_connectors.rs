@@ -605,3 +605,43 @@ fn test_connection_counts_the_people_and_an_account_without_an_e_mail_type_still
         .collect();
     check(dir.path(), &want);
 }
+
+#[test]
+fn a_plan_gated_copper_stream_is_skipped_with_a_warning_and_the_others_sync() {
+    let (dir, team, cp, _jc, _) = setup("90");
+    cp.lock().unwrap().forbidden = vec!["leads/search"];
+    let (ok, out) = sync(dir.path());
+    assert!(!ok, "a partial run is not a success: {out}");
+    assert!(
+        out.contains("Copper CRM · owner@acme.example: partial"),
+        "{out}"
+    );
+    assert!(
+        out.contains("leads: ") && out.contains("may not read it"),
+        "{out}"
+    );
+    let out = cli(dir.path())
+        .args(["connections", "--json"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(
+        list[0]["status"], "needs_attention",
+        "a 403 is not bad credentials"
+    );
+    // E-mails and CRM calls are all there; leads are not.
+    let want: BTreeMap<_, _> = team
+        .days
+        .into_iter()
+        .filter(|(d, _)| {
+            *d >= (Utc::now() - Duration::days(89))
+                .with_timezone(&New_York)
+                .date_naive()
+        })
+        .map(|(d, mut k)| {
+            k[2] = 0;
+            (d, k)
+        })
+        .collect();
+    check(dir.path(), &want);
+}

@@ -442,3 +442,39 @@ pub fn remove_goal(state: State<'_, AppState>, id: i64) -> Result<()> {
     state.changed();
     Ok(())
 }
+
+#[tauri::command(async)]
+pub fn rename_member(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    email: String,
+    name: String,
+) -> Result<()> {
+    Ok(state
+        .core()
+        .rename_member(WorkspaceId(workspace_id), &email, &name)?)
+}
+
+#[tauri::command(async)]
+pub fn merge_members(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    email: String,
+    into: String,
+) -> Result<()> {
+    Ok(state
+        .core()
+        .merge_members(WorkspaceId(workspace_id), &email, &into)?)
+}
+
+#[tauri::command(async)]
+pub fn hide_member(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    email: String,
+    hidden: bool,
+) -> Result<()> {
+    Ok(state
+        .core()
+        .hide_member(WorkspaceId(workspace_id), &email, hidden)?)
+}

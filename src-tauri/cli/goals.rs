@@ -34,6 +34,73 @@ pub fn members(core: &Core, args: MembersArgs) -> CliResult {
     Ok(())
 }
 
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Show a member under another name.
+    Rename {
+        email: String,
+        #[arg(long, value_name = "W")]
+        workspace: String,
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Say two e-mails are one person: EMAIL's figures become INTO's.
+    Merge {
+        email: String,
+        #[arg(long, value_name = "W")]
+        workspace: String,
+        #[arg(long, value_name = "INTO")]
+        into: String,
+    },
+    /// Hide a member who left; their history stays in every figure.
+    Hide {
+        email: String,
+        #[arg(long, value_name = "W")]
+        workspace: String,
+    },
+    /// Show a hidden member again.
+    Show {
+        email: String,
+        #[arg(long, value_name = "W")]
+        workspace: String,
+    },
+}
+
+pub fn member(core: &mut Core, cmd: MemberCommand) -> CliResult {
+    let said = match cmd {
+        MemberCommand::Rename {
+            email,
+            workspace,
+            name,
+        } => {
+            let ws = core.workspace_by_name(&workspace)?;
+            core.rename_member(ws.id, &email, &name)?;
+            format!("{email} is shown as '{name}'.")
+        }
+        MemberCommand::Merge {
+            email,
+            workspace,
+            into,
+        } => {
+            let ws = core.workspace_by_name(&workspace)?;
+            core.merge_members(ws.id, &email, &into)?;
+            format!("{email} is now part of {into}.")
+        }
+        MemberCommand::Hide { email, workspace } => {
+            let ws = core.workspace_by_name(&workspace)?;
+            core.hide_member(ws.id, &email, true)?;
+            format!("{email} is hidden; their history still counts.")
+        }
+        MemberCommand::Show { email, workspace } => {
+            let ws = core.workspace_by_name(&workspace)?;
+            core.hide_member(ws.id, &email, false)?;
+            format!("{email} is shown again.")
+        }
+    };
+    println!("{said}");
+    Ok(())
+}
+
 #[derive(Debug, Args)]
 pub struct GoalsArgs {
     #[arg(long, value_name = "W")]

@@ -57,6 +57,9 @@ enum Command {
     Shipments(metrics::ShipmentsArgs),
     /// List the team members the sales sources know (one per e-mail).
     Members(goals::MembersArgs),
+    /// Rename, merge, hide or show a team member.
+    #[command(subcommand)]
+    Member(goals::MemberCommand),
     /// Each goal's current period: figure, pace, projection, status, streak.
     Goals(goals::GoalsArgs),
     /// Add, edit or remove a goal, or show its history.
@@ -162,6 +165,7 @@ fn dispatch(command: Command) -> CliResult {
         Command::Export(args) => metrics::export(&core, args),
         Command::Shipments(args) => metrics::shipments(&core, args),
         Command::Members(args) => goals::members(&core, args),
+        Command::Member(cmd) => goals::member(&mut core, cmd),
         Command::Goals(args) => goals::goals(&core, args),
         Command::Goal(cmd) => goals::goal(&mut core, cmd),
     }

@@ -129,11 +129,11 @@ pub fn compute_until(
 
 /// One member's sales activity by local day over `from..=to`, from the
 /// records (only the activity figures are filled in), up to `until` when
-/// given.
+/// given. The member is one person known by any of `emails`.
 pub fn member_days(
     store: &Store,
     ws: &Workspace,
-    member: &str,
+    emails: &[String],
     from: NaiveDate,
     to: NaiveDate,
     until: Option<chrono::DateTime<chrono::Utc>>,
@@ -147,7 +147,7 @@ pub fn member_days(
     let utc = |d: NaiveDate| format!("{d}T00:00:00Z");
     let mut activities = store.member_activities(
         &connections,
-        member,
+        emails,
         &utc(from - Days::new(2)),
         &utc(to + Days::new(2)),
     )?;

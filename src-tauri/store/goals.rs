@@ -1,4 +1,5 @@
-//! Goal rows and the targets each has had.
+//! Goal rows and the targets each has had; what the person says of the
+//! team's members.
 
 use super::{parse_decimal, Result, Store, StoreError};
 use crate::domain::goals::{Goal, Period};
@@ -6,6 +7,10 @@ use crate::domain::WorkspaceId;
 use chrono::NaiveDate;
 use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
+
+/// What the person said of a member: their e-mail, a name, the member
+/// they were merged into, and whether they are hidden.
+pub type MemberOverride = (String, Option<String>, Option<String>, bool);
 
 impl Store {
     /// Add a goal whose first target applies from the period starting on
@@ -164,6 +169,62 @@ impl Store {
                 told_met as i64
             ],
         )?;
+        Ok(())
+    }
+
+    /// The workspace's member overrides: (e-mail, name, merged into, hidden).
+    pub fn member_overrides(&self, workspace: WorkspaceId) -> Result<Vec<MemberOverride>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT email, name, merged_into, hidden FROM members WHERE workspace_id = ?1 ORDER BY email",
+        )?;
+        let rows = stmt
+            .query_map([workspace.0], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? != 0))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Set what the person says of a member; `None` keeps a field as it was.
+    pub fn set_member(
+        &mut self,
+        workspace: WorkspaceId,
+        email: &str,
+        name: Option<&str>,
+        merged_into: Option<Option<&str>>,
+        hidden: Option<bool>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO members (workspace_id, email) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![workspace.0, email],
+        )?;
+        if let Some(name) = name {
+            tx.execute(
+                "UPDATE members SET name = ?3 WHERE workspace_id = ?1 AND email = ?2",
+                params![workspace.0, email, name],
+            )?;
+        }
+        if let Some(into) = merged_into {
+            tx.execute(
+                "UPDATE members SET merged_into = ?3 WHERE workspace_id = ?1 AND email = ?2",
+                params![workspace.0, email, into],
+            )?;
+            if let Some(into) = into {
+                // Whoever was merged into this member now goes to `into`.
+                tx.execute(
+                    "UPDATE members SET merged_into = ?3 WHERE workspace_id = ?1 AND merged_into = ?2",
+                    params![workspace.0, email, into],
+                )?;
+            }
+        }
+        if let Some(hidden) = hidden {
+            tx.execute(
+                "UPDATE members SET hidden = ?3 WHERE workspace_id = ?1 AND email = ?2",
+                params![workspace.0, email, hidden as i64],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

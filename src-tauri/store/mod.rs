@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_fewer_scattered_indexes.sql"),
     include_str!("migrations/0011_sales_activity.sql"),
     include_str!("migrations/0012_goals.sql"),
+    include_str!("migrations/0013_members.sql"),
 ];
 
 /// The schema version this build writes.

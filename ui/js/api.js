@@ -54,6 +54,9 @@ export const api = {
   addGoal: (workspaceId, metric, period, target, member) => call("add_goal", { workspaceId, metric, period, target, member }),
   editGoal: (id, target) => call("edit_goal", { id, target }),
   removeGoal: (id) => call("remove_goal", { id }),
+  renameMember: (workspaceId, email, name) => call("rename_member", { workspaceId, email, name }),
+  mergeMembers: (workspaceId, email, into) => call("merge_members", { workspaceId, email, into }),
+  hideMember: (workspaceId, email, hidden) => call("hide_member", { workspaceId, email, hidden }),
   /** Call `handler(progress)` for every sync-progress event; resolves to an unlisten function. */
   onSyncProgress: async (handler) => {
     if (!tauri?.event) return () => {};

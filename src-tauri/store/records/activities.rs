@@ -77,21 +77,22 @@ pub(super) fn upsert_users(
     Ok(list.len() as u64)
 }
 
-/// One member's activities (by lower-case e-mail) of `connections` stamped
-/// in `from_utc..to_utc`.
-pub(super) fn of_member(
+/// The activities of `connections` stamped in `from_utc..to_utc` whose
+/// member is one of `emails` (a JSON array of lower-case e-mails).
+pub(super) fn of_members(
     db: &Connection,
     ids: &str,
-    member: &str,
+    emails: &str,
     from_utc: &str,
     to_utc: &str,
 ) -> Result<Vec<Activity>> {
     let mut stmt = db.prepare(
         "SELECT source_id, kind, at, talk_time_s, member FROM activities
-         WHERE connection_id IN (SELECT value FROM json_each(?1)) AND member = ?2
+         WHERE connection_id IN (SELECT value FROM json_each(?1))
+           AND member IN (SELECT value FROM json_each(?2))
            AND at >= ?3 AND at < ?4",
     )?;
-    let mut rows = stmt.query(params![ids, member, from_utc, to_utc])?;
+    let mut rows = stmt.query(params![ids, emails, from_utc, to_utc])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(row(r)?);

@@ -158,18 +158,19 @@ fn parse_ts(column: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>> {
 }
 
 impl Store {
-    /// One member's activities (by lower-case e-mail) of `connections`
-    /// stamped in `from_utc..to_utc`.
+    /// The activities of `connections` stamped in `from_utc..to_utc` that
+    /// belong to one person, known by any of `emails` (lower case).
     pub fn member_activities(
         &self,
         connections: &[ConnectionId],
-        member: &str,
+        emails: &[String],
         from_utc: &str,
         to_utc: &str,
     ) -> Result<Vec<crate::domain::records::Activity>> {
         let ids = serde_json::to_string(&connections.iter().map(|c| c.0).collect::<Vec<_>>())
             .expect("ids");
-        activities::of_member(&self.conn, &ids, member, from_utc, to_utc)
+        let emails = serde_json::to_string(emails).expect("e-mails");
+        activities::of_members(&self.conn, &ids, &emails, from_utc, to_utc)
     }
 
     /// The people a workspace's sales sources know, by lower-case e-mail:

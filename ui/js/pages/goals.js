@@ -127,11 +127,41 @@ function form(app, options, refresh) {
   return el;
 }
 
-function team(members) {
+function team(app, members, refresh) {
   if (members.length === 0) return emptyState("No team yet", "People appear here after a Copper or JustCall sync, one per e-mail.");
+  const row = (m) => {
+    const rename = h("button", { "data-action": "rename" }, "Rename");
+    rename.addEventListener("click", () => {
+      const input = h("input", { type: "text", value: m.name, "aria-label": `New name for ${m.email}` });
+      const save = h("button", { class: "primary" }, "Save");
+      save.addEventListener("click", async () => {
+        try { await api.renameMember(app.workspace.id, m.email, input.value); await refresh(); } catch (e) { toast(e.message); }
+      });
+      rename.replaceWith(h("span", {}, input, " ", save));
+      input.focus();
+    });
+    const others = members.filter((o) => o.email !== m.email);
+    const merge = others.length === 0 ? null : h("select", { "aria-label": `Merge ${m.email} into another member`, "data-action": "merge" },
+      h("option", { value: "" }, "Same person as…"), ...others.map((o) => h("option", { value: o.email }, o.name || o.email)));
+    merge?.addEventListener("change", async () => {
+      if (!merge.value) return;
+      try { await api.mergeMembers(app.workspace.id, m.email, merge.value); toast(`${m.email} merged`); await refresh(); }
+      catch (e) { toast(e.message); }
+    });
+    const hide = h("button", { "data-action": "hide" }, "Hide (left the team)");
+    hide.addEventListener("click", async () => {
+      try { await api.hideMember(app.workspace.id, m.email, true); toast(`${m.name || m.email} hidden; their history stays`); await refresh(); }
+      catch (e) { toast(e.message); }
+    });
+    return h("tr", { "data-member": m.email },
+      h("td", {}, m.email, ...m.aliases.map((a) => h("div", { class: "muted" }, `also ${a}`))),
+      h("td", {}, m.name),
+      h("td", {}, m.sources.join(", ")),
+      h("td", { class: "num" }, rename, " ", merge, " ", hide));
+  };
   return h("div", { class: "panel" }, h("table", { id: "team-table" },
-    h("thead", {}, h("tr", {}, h("th", {}, "Member"), h("th", {}, "Name"), h("th", {}, "Sources"))),
-    h("tbody", {}, ...members.map((m) => h("tr", {}, h("td", {}, m.email), h("td", {}, m.name), h("td", {}, m.sources.join(", ")))))));
+    h("thead", {}, h("tr", {}, h("th", {}, "Member"), h("th", {}, "Name"), h("th", {}, "Sources"), h("th", {}, ""))),
+    h("tbody", {}, ...members.map(row))));
 }
 
 export async function render(app) {
@@ -142,7 +172,7 @@ export async function render(app) {
     const list = goals.length === 0
       ? emptyState("No goals yet", "Add one below: revenue for the month, calls for the day, a member's e-mails for the week.")
       : h("div", { id: "goal-list" }, ...goals.map((g) => card(g, refresh)));
-    body.replaceChildren(list, h("h2", {}, "Add a goal"), form(app, options, refresh), h("h2", {}, "Team"), team(options.members));
+    body.replaceChildren(list, h("h2", {}, "Add a goal"), form(app, options, refresh), h("h2", {}, "Team"), team(app, options.members, refresh));
   }
   await refresh();
   section.append(

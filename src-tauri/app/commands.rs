@@ -372,9 +372,8 @@ pub fn list_goals(state: State<'_, AppState>, workspace_id: i64) -> Result<Vec<G
     reports
         .iter()
         .map(|r| {
-            let recent = core.goal_history(r.goal.id)?;
             let shares = core.goal_shares(r, now)?;
-            Ok(GoalView::new(r, &recent, shares))
+            Ok(GoalView::new(r, &r.history, shares))
         })
         .collect()
 }

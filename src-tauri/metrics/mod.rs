@@ -224,6 +224,25 @@ fn first_orders(histories: &HashMap<String, CustomerHistory>) -> HashMap<&str, &
         .collect()
 }
 
+/// Count `n` activities of `kind` (with `talk_time_s` seconds of talk
+/// between them) into a day's figures, as metrics.md's Sales activity says.
+pub fn add_activities(t: &mut Totals, kind: ActivityKind, n: i64, talk_time_s: i64) {
+    match kind {
+        ActivityKind::Email => t.emails += n,
+        ActivityKind::CrmCall => t.crm_calls += n,
+        ActivityKind::Lead => t.leads += n,
+        ActivityKind::Call(outcome) => {
+            t.calls += n;
+            match outcome {
+                CallOutcome::Answered => t.calls_answered += n,
+                CallOutcome::Missed => t.calls_missed += n,
+                CallOutcome::Other => {}
+            }
+            t.talk_time_s += talk_time_s;
+        }
+    }
+}
+
 /// The daily figures for every day from `from` to `to` (both included).
 pub fn daily(
     records: Records<'_>,
@@ -336,20 +355,7 @@ pub fn daily(
 
     for a in records.activities {
         if let Some(t) = days.get_mut(&local_day(a.at, s.timezone)) {
-            match a.kind {
-                ActivityKind::Email => t.emails += 1,
-                ActivityKind::CrmCall => t.crm_calls += 1,
-                ActivityKind::Lead => t.leads += 1,
-                ActivityKind::Call(outcome) => {
-                    t.calls += 1;
-                    match outcome {
-                        CallOutcome::Answered => t.calls_answered += 1,
-                        CallOutcome::Missed => t.calls_missed += 1,
-                        CallOutcome::Other => {}
-                    }
-                    t.talk_time_s += a.talk_time_s;
-                }
-            }
+            add_activities(t, a.kind, 1, a.talk_time_s);
         }
     }
 

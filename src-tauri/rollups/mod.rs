@@ -154,22 +154,17 @@ pub fn member_days(
     if let Some(until) = until {
         activities.retain(|a| a.at <= until);
     }
-    let costs = std::collections::HashMap::new();
-    let settings = metrics::Settings {
-        timezone: tz,
-        default_cogs_percent: None,
-        payment_fee_percent: Default::default(),
-        payment_fee_fixed: Default::default(),
-        expenses: &[],
-        costs: &costs,
-    };
-    let customers = std::collections::HashMap::new();
-    let records = metrics::Records {
-        activities: &activities,
-        customers: Some(&customers),
-        ..Default::default()
-    };
-    Ok(metrics::daily(records, &settings, from, to))
+    let mut days: BTreeMap<NaiveDate, Totals> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|d| (d, Totals::default()))
+        .collect();
+    for a in &activities {
+        if let Some(t) = days.get_mut(&metrics::local_day(a.at, tz)) {
+            metrics::add_activities(t, a.kind, 1, a.talk_time_s);
+        }
+    }
+    Ok(days)
 }
 
 /// Group sorted days into ranges, joining days at most `gap` days apart, and

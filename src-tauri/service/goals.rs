@@ -55,6 +55,8 @@ pub struct GoalReport {
     pub target: Decimal,
     pub standing: Standing,
     pub streak: u32,
+    /// Finished periods, newest first, back to the first day of data.
+    pub history: Vec<PastPeriod>,
 }
 
 /// A finished period of a goal.
@@ -160,6 +162,9 @@ pub fn percentile_80(mut figures: Vec<Decimal>) -> Option<Decimal> {
 }
 
 fn sum(days: &BTreeMap<NaiveDate, Totals>, from: NaiveDate, to: NaiveDate) -> Totals {
+    if from == to {
+        return days.get(&from).cloned().unwrap_or_default();
+    }
     let mut t = Totals::default();
     for (_, d) in days.range(from..=to) {
         t.add(d);
@@ -332,33 +337,6 @@ impl Core {
             .collect()
     }
 
-    /// Each member's figure for a workspace goal's current period (its
-    /// share), for a goal of a sales figure; empty otherwise.
-    pub fn goal_shares(
-        &self,
-        report: &GoalReport,
-        as_of: DateTime<Utc>,
-    ) -> Result<Vec<(Member, Option<Decimal>)>> {
-        if report.goal.member.is_some() || !MEMBER_KEYS.contains(&report.goal.metric.as_str()) {
-            return Ok(Vec::new());
-        }
-        let ws = self.store.workspace(report.goal.workspace_id)?;
-        let mut out = Vec::new();
-        for member in self.members(ws.id)? {
-            let theirs = Goal {
-                member: Some(member.email.clone()),
-                ..report.goal.clone()
-            };
-            let figure = g::figure(
-                &self.figures_until(&ws, &theirs, &report.span, as_of)?,
-                &report.goal.metric,
-            );
-            out.push((member, figure));
-        }
-        out.sort_by_key(|s| std::cmp::Reverse(s.1));
-        Ok(out)
-    }
-
     /// Add a goal; its target applies to the current period and every one
     /// before it. Returns its id.
     pub fn add_goal(
@@ -428,7 +406,8 @@ impl Core {
         Ok(self.store.delete_goal(id)?)
     }
 
-    /// The workspace's goals (or one member's) at the instant `as_of`.
+    /// The workspace's goals (or one member's) at the instant `as_of`, each
+    /// with its history. The daily figures are read once for all of them.
     pub fn goal_reports(
         &self,
         workspace: WorkspaceId,
@@ -437,40 +416,28 @@ impl Core {
     ) -> Result<Vec<GoalReport>> {
         let ws = self.store.workspace(workspace)?;
         let member = member.map(|m| m.trim().to_lowercase());
+        let mut books = Books::new(self, &ws, as_of)?;
         let mut out = Vec::new();
         for goal in self.store.goals(workspace)? {
             if member.is_some() && goal.member != member {
                 continue;
             }
-            out.push(self.report(&ws, goal, as_of)?);
+            let tz = books.tz;
+            let ledger = books.of(goal.member.as_deref())?;
+            out.push(report(goal, ledger, tz));
         }
         Ok(out)
     }
 
-    fn report(&self, ws: &Workspace, goal: Goal, as_of: DateTime<Utc>) -> Result<GoalReport> {
-        let (span, target, standing) = self.standing_of(ws, &goal, as_of)?;
-        let past = self.history_before(ws, &goal, &span)?;
-        let met: Vec<bool> = past.iter().map(|p| p.met).collect();
-        let streak = g::streak(standing.status == g::Status::Met, &met);
-        Ok(GoalReport {
-            goal,
-            span,
-            target,
-            standing,
-            streak,
-        })
-    }
-
     /// The goals of every workspace that are behind now.
     pub fn goals_behind(&self) -> Result<usize> {
-        let now = Utc::now();
         let mut n = 0;
         for ws in self.store.workspaces()? {
-            for goal in self.store.goals(ws.id)? {
-                if self.standing_of(&ws, &goal, now)?.2.status == g::Status::Behind {
-                    n += 1;
-                }
-            }
+            n += self
+                .goal_reports(ws.id, None, Utc::now())?
+                .iter()
+                .filter(|r| r.standing.status == g::Status::Behind)
+                .count();
         }
         Ok(n)
     }
@@ -479,56 +446,60 @@ impl Core {
     /// behind, or was met), each told once per goal and period; remembers
     /// what it saw.
     pub fn goal_news(&mut self, workspace: WorkspaceId) -> Result<Vec<(Goal, News)>> {
-        let ws = self.store.workspace(workspace)?;
-        let now = Utc::now();
+        let reports = self.goal_reports(workspace, None, Utc::now())?;
         let mut out = Vec::new();
-        for goal in self.store.goals(workspace)? {
-            let (span, _, standing) = self.standing_of(&ws, &goal, now)?;
-            let mark = self.store.goal_mark(goal.id, span.first_day)?;
+        for r in reports {
+            let mark = self.store.goal_mark(r.goal.id, r.span.first_day)?;
             let (last, told_behind, told_met) = match &mark {
                 Some((s, b, m)) => (status_of(s), *b, *m),
                 None => (None, false, false),
             };
-            let said = news(last, standing.status, told_behind, told_met);
+            let said = news(last, r.standing.status, told_behind, told_met);
             self.store.set_goal_mark(
-                goal.id,
-                span.first_day,
-                standing.status.as_str(),
+                r.goal.id,
+                r.span.first_day,
+                r.standing.status.as_str(),
                 told_behind || said == Some(News::FellBehind),
                 told_met || said == Some(News::Met),
             )?;
             if let Some(n) = said {
-                out.push((goal, n));
+                out.push((r.goal, n));
             }
         }
         Ok(out)
-    }
-
-    /// A goal's period at `as_of`, its target, and where it stands.
-    fn standing_of(
-        &self,
-        ws: &Workspace,
-        goal: &Goal,
-        as_of: DateTime<Utc>,
-    ) -> Result<(Span, Decimal, Standing)> {
-        let tz = zone(ws)?;
-        let span = g::span_at(goal.period, as_of, tz);
-        let target = goal.target_for(span.first_day);
-        let additive = g::is_additive(&goal.metric).unwrap_or(true);
-        let current = g::figure(&self.figures_until(ws, goal, &span, as_of)?, &goal.metric);
-        Ok((
-            span,
-            target,
-            g::standing(current, target, g::elapsed(&span, as_of), additive),
-        ))
     }
 
     /// A goal's finished periods, newest first.
     pub fn goal_history(&self, id: i64) -> Result<Vec<PastPeriod>> {
         let goal = self.store.goal(id)?;
         let ws = self.store.workspace(goal.workspace_id)?;
-        let span = g::span_at(goal.period, Utc::now(), zone(&ws)?);
-        self.history_before(&ws, &goal, &span)
+        let mut books = Books::new(self, &ws, Utc::now())?;
+        let tz = books.tz;
+        Ok(report(goal.clone(), books.of(goal.member.as_deref())?, tz).history)
+    }
+
+    /// Each member's figure for a workspace goal's current period (its
+    /// share), for a goal of a sales figure; empty otherwise.
+    pub fn goal_shares(
+        &self,
+        report: &GoalReport,
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<(Member, Option<Decimal>)>> {
+        if report.goal.member.is_some() || !MEMBER_KEYS.contains(&report.goal.metric.as_str()) {
+            return Ok(Vec::new());
+        }
+        let ws = self.store.workspace(report.goal.workspace_id)?;
+        let mut books = Books::new(self, &ws, as_of)?;
+        let mut out = Vec::new();
+        for member in self.members(ws.id)? {
+            let figure = g::figure(
+                &books.of(Some(&member.email))?.current(&report.span),
+                &report.goal.metric,
+            );
+            out.push((member, figure));
+        }
+        out.sort_by_key(|s| std::cmp::Reverse(s.1));
+        Ok(out)
     }
 
     /// A target to suggest for a new goal: the 80th percentile (nearest
@@ -555,107 +526,194 @@ impl Core {
             metric: metric.to_string(),
             member,
             period,
-            targets: Vec::new(),
+            targets: vec![(NaiveDate::MIN, Decimal::ONE)],
         };
-        let span = g::span_at(period, Utc::now(), zone(&ws)?);
-        let figures: Vec<Decimal> = self
-            .history_before(&ws, &probe, &span)?
+        let mut books = Books::new(self, &ws, Utc::now())?;
+        let tz = books.tz;
+        let figures: Vec<Decimal> = report(probe.clone(), books.of(probe.member.as_deref())?, tz)
+            .history
             .into_iter()
             .take(12)
             .filter_map(|p| p.current)
             .collect();
         Ok(percentile_80(figures))
     }
+}
 
-    /// The metric's totals over `span` up to the instant `until`.
-    fn figures_until(
-        &self,
-        ws: &Workspace,
-        goal: &Goal,
-        span: &Span,
-        until: DateTime<Utc>,
-    ) -> Result<Totals> {
-        let tz = zone(ws)?;
-        if until <= span.start {
-            return Ok(Totals::default());
+/// The daily figures of one scope (the workspace, or one member), read once
+/// for every goal asked about at one instant: every whole day from before
+/// the first period of data up to the instant's day, and that day up to the
+/// instant.
+struct Ledger {
+    as_of: DateTime<Utc>,
+    as_of_day: NaiveDate,
+    /// The first local day of data; `None` when there is none.
+    first: Option<NaiveDate>,
+    whole: BTreeMap<NaiveDate, Totals>,
+    partial: Totals,
+}
+
+impl Ledger {
+    /// The totals of `span` up to the instant.
+    fn current(&self, span: &Span) -> Totals {
+        if self.as_of <= span.start {
+            return Totals::default();
         }
-        let whole = until >= span.end;
-        let last = if whole {
-            span.last_day
+        if self.as_of >= span.end {
+            return sum(&self.whole, span.first_day, span.last_day);
+        }
+        let mut t = if self.as_of_day > span.first_day {
+            sum(&self.whole, span.first_day, self.as_of_day - Days::new(1))
         } else {
-            until.with_timezone(&tz).date_naive()
+            Totals::default()
         };
-        let mut t = Totals::default();
-        match &goal.member {
-            Some(m) => {
-                let emails = self.emails_of(ws.id, m)?;
-                let days = rollups::member_days(
-                    &self.store,
-                    ws,
-                    &emails,
-                    span.first_day,
-                    last,
-                    (!whole).then_some(until),
-                )?;
-                t = sum(&days, span.first_day, last);
-            }
-            None => {
-                if last > span.first_day || whole {
-                    let full_to = if whole { last } else { last - Days::new(1) };
-                    let days = rollups::read(&self.store, ws.id, span.first_day, full_to)?;
-                    t = sum(&days, span.first_day, full_to);
-                }
-                if !whole {
-                    t.add(&rollups::compute_until(&self.store, ws, last, until)?);
-                }
-            }
-        }
-        Ok(t)
+        t.add(&self.partial);
+        t
     }
+}
 
-    /// Every finished period before `current`, back to the one holding the
-    /// workspace's first day of data, newest first.
-    fn history_before(
-        &self,
-        ws: &Workspace,
-        goal: &Goal,
-        current: &Span,
-    ) -> Result<Vec<PastPeriod>> {
+/// The ledgers of one workspace at one instant, by scope, read as needed.
+struct Books<'a> {
+    core: &'a Core,
+    ws: &'a Workspace,
+    tz: Tz,
+    as_of: DateTime<Utc>,
+    first: Option<NaiveDate>,
+    /// Every member, hidden ones too, read once.
+    team: Vec<Member>,
+    ledgers: std::collections::HashMap<Option<String>, Ledger>,
+}
+
+impl<'a> Books<'a> {
+    fn new(core: &'a Core, ws: &'a Workspace, as_of: DateTime<Utc>) -> Result<Self> {
         let tz = zone(ws)?;
-        let Some(first) = self
+        let first = core
             .store
             .first_record_at(ws.id)?
             .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-            .map(|t| t.with_timezone(&tz).date_naive())
-        else {
-            return Ok(Vec::new());
-        };
-        if first >= current.first_day {
-            return Ok(Vec::new());
-        }
-        let oldest = g::span_of_day(goal.period, first, tz);
-        let to = current.first_day - Days::new(1);
-        let days = match &goal.member {
+            .map(|t| t.with_timezone(&tz).date_naive());
+        Ok(Self {
+            core,
+            ws,
+            tz,
+            as_of,
+            first,
+            team: core.team(ws.id)?,
+            ledgers: Default::default(),
+        })
+    }
+
+    /// The member an e-mail names (their own or an alias), and every e-mail
+    /// they are known by.
+    fn emails(&self, email: &str) -> Result<(String, Vec<String>)> {
+        let email = email.trim().to_lowercase();
+        let m = self
+            .team
+            .iter()
+            .find(|m| m.email == email || m.aliases.contains(&email))
+            .ok_or_else(|| {
+                InvalidInput::new(
+                    "member",
+                    format!("'{email}' is not a member of this workspace"),
+                )
+            })?;
+        let mut all = vec![m.email.clone()];
+        all.extend(m.aliases.iter().cloned());
+        Ok((m.email.clone(), all))
+    }
+
+    /// The ledger of the workspace (`None`) or of a member, by any of their
+    /// e-mails.
+    fn of(&mut self, member: Option<&str>) -> Result<&Ledger> {
+        let (key, emails) = match member {
             Some(m) => {
-                let emails = self.emails_of(ws.id, m)?;
-                rollups::member_days(&self.store, ws, &emails, oldest.first_day, to, None)?
+                let (own, all) = self.emails(m)?;
+                (Some(own), Some(all))
             }
-            None => rollups::read(&self.store, ws.id, oldest.first_day, to)?,
+            None => (None, None),
         };
-        let mut out = Vec::new();
-        let mut span = g::before(goal.period, current, tz);
-        while span.last_day >= oldest.first_day {
-            let current = g::figure(&sum(&days, span.first_day, span.last_day), &goal.metric);
-            let target = goal.target_for(span.first_day);
-            out.push(PastPeriod {
-                span,
-                current,
-                target,
-                met: current.is_some_and(|c| c >= target),
-            });
-            span = g::before(goal.period, &span, tz);
+        if !self.ledgers.contains_key(&key) {
+            let ledger = self.read(emails.as_deref())?;
+            self.ledgers.insert(key.clone(), ledger);
         }
-        Ok(out)
+        Ok(&self.ledgers[&key])
+    }
+
+    fn read(&self, emails: Option<&[String]>) -> Result<Ledger> {
+        let as_of_day = self.as_of.with_timezone(&self.tz).date_naive();
+        // A month before the first day of data covers the first period of
+        // any length.
+        let from = self
+            .first
+            .map(|f| f.min(as_of_day) - Days::new(31))
+            .unwrap_or(as_of_day);
+        let (store, ws) = (&self.core.store, self.ws);
+        let (whole, partial) = match emails {
+            Some(emails) => {
+                let whole = rollups::member_days(store, ws, emails, from, as_of_day, None)?;
+                let partial = rollups::member_days(
+                    store,
+                    ws,
+                    emails,
+                    as_of_day,
+                    as_of_day,
+                    Some(self.as_of),
+                )?
+                .remove(&as_of_day)
+                .unwrap_or_default();
+                (whole, partial)
+            }
+            None => (
+                rollups::read(store, ws.id, from, as_of_day)?,
+                rollups::compute_until(store, ws, as_of_day, self.as_of)?,
+            ),
+        };
+        Ok(Ledger {
+            as_of: self.as_of,
+            as_of_day,
+            first: self.first,
+            whole,
+            partial,
+        })
+    }
+}
+
+/// A goal's standing at the ledger's instant, and its finished periods back
+/// to the one holding the first day of data (newest first), with the streak.
+fn report(goal: Goal, ledger: &Ledger, tz: Tz) -> GoalReport {
+    let span = g::span_at(goal.period, ledger.as_of, tz);
+    let target = goal.target_for(span.first_day);
+    let additive = g::is_additive(&goal.metric).unwrap_or(true);
+    let current = g::figure(&ledger.current(&span), &goal.metric);
+    let standing = g::standing(current, target, g::elapsed(&span, ledger.as_of), additive);
+    let mut history = Vec::new();
+    if let Some(first) = ledger.first.filter(|f| *f < span.first_day) {
+        let oldest = g::span_of_day(goal.period, first, tz);
+        let mut past = g::before(goal.period, &span, tz);
+        while past.last_day >= oldest.first_day {
+            let figure = g::figure(
+                &sum(&ledger.whole, past.first_day, past.last_day),
+                &goal.metric,
+            );
+            let target = goal.target_for(past.first_day);
+            history.push(PastPeriod {
+                span: past,
+                current: figure,
+                target,
+                met: figure.is_some_and(|c| c >= target),
+            });
+            past = g::before(goal.period, &past, tz);
+        }
+    }
+    let met: Vec<bool> = history.iter().map(|p| p.met).collect();
+    let streak = g::streak(standing.status == g::Status::Met, &met);
+    GoalReport {
+        goal,
+        span,
+        target,
+        standing,
+        streak,
+        history,
     }
 }
 

@@ -231,16 +231,19 @@ impl Store {
     /// The local day of the workspace's earliest record, as UTC timestamps
     /// go: the first day its goals have history for.
     pub fn first_record_at(&self, workspace: WorkspaceId) -> Result<Option<String>> {
+        // Each connection's earliest row through its time index (a MIN over
+        // an index prefix is one seek); a join would scan every record.
         Ok(self.conn.query_row(
             "SELECT MIN(t) FROM (
-               SELECT MIN(COALESCE(o.processed_at, o.created_at)) AS t FROM orders o
-                 JOIN connections c ON c.id = o.connection_id WHERE c.workspace_id = ?1
-               UNION ALL SELECT MIN(a.at) FROM activities a
-                 JOIN connections c ON c.id = a.connection_id WHERE c.workspace_id = ?1
-               UNION ALL SELECT MIN(s.created_at) FROM shipments s
-                 JOIN connections c ON c.id = s.connection_id WHERE c.workspace_id = ?1
-               UNION ALL SELECT MIN(d.date) || 'T00:00:00Z' FROM ad_days d
-                 JOIN connections c ON c.id = d.connection_id WHERE c.workspace_id = ?1)",
+               SELECT (SELECT MIN(COALESCE(processed_at, created_at)) FROM orders
+                       WHERE connection_id = c.id) AS t
+                 FROM connections c WHERE c.workspace_id = ?1
+               UNION ALL SELECT (SELECT MIN(at) FROM activities WHERE connection_id = c.id)
+                 FROM connections c WHERE c.workspace_id = ?1
+               UNION ALL SELECT (SELECT MIN(created_at) FROM shipments WHERE connection_id = c.id)
+                 FROM connections c WHERE c.workspace_id = ?1
+               UNION ALL SELECT (SELECT MIN(date) FROM ad_days WHERE connection_id = c.id) || 'T00:00:00Z'
+                 FROM connections c WHERE c.workspace_id = ?1)",
             [workspace.0],
             |r| r.get(0),
         )?)

@@ -10,3 +10,7 @@ CREATE TABLE members (
     hidden       INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (workspace_id, email)
 ) STRICT;
+
+-- One member's activities are read by member and time (a goal's ledger, the
+-- leaderboard), not by the whole workspace's time index.
+CREATE INDEX activities_by_member ON activities (connection_id, member, at);

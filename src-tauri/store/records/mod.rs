@@ -159,7 +159,8 @@ fn parse_ts(column: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>> {
 
 impl Store {
     /// The activities of `connections` stamped in `from_utc..to_utc` that
-    /// belong to one person, known by any of `emails` (lower case).
+    /// belong to one person, known by any of `emails` (lower case), for
+    /// counting: kind, time and talk time, without ids.
     pub fn member_activities(
         &self,
         connections: &[ConnectionId],

@@ -45,6 +45,34 @@ fn explore_with_demo_data_on_first_launch() {
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     s.screenshot(&shots.join("e2e-demo-dashboard.png"));
 
+    // Goals: the demo's are there with their standing, and one more can be added.
+    s.click("a[data-page=goals]");
+    let goals = s.wait(30, "the demo's goals", || {
+        let text = s.try_text("#goal-list")?;
+        (text.contains("Orders") && text.contains("Calls") && text.contains("Emails"))
+            .then_some(text)
+    });
+    assert!(
+        ["Met", "Ahead", "On track", "Behind"]
+            .iter()
+            .any(|w| goals.contains(w)),
+        "a status in words: {goals}"
+    );
+    assert!(s
+        .text("#team-table")
+        .contains("asha@team.demo-shop.example"));
+    s.screenshot(&shots.join("e2e-demo-goals.png"));
+    s.type_into("#goal-target", "4200");
+    s.click("#goal-form button[type=submit]");
+    s.wait_for_text("#toast", "Goal added");
+    s.wait(20, "the new goal's card", || {
+        let n = s.execute_async("done(document.querySelectorAll('#goal-list .goal').length)");
+        (n == 4).then_some(())
+    });
+    // Back to the dashboard for Sync now and the export.
+    s.click("a[data-page=dashboard]");
+    s.wait(30, "the dashboard again", || s.try_text("#tiles"));
+
     // Sync now from the dashboard: the window hears the run's progress events
     // (started, each stream with its counts, finished), and each connection
     // has its progress bar, hidden again once the run is over.
@@ -108,30 +136,6 @@ fn explore_with_demo_data_on_first_launch() {
     );
     assert_eq!(lines.count(), 30);
 
-    // Goals: the demo's are there with their standing, and one more can be added.
-    s.click("a[data-page=goals]");
-    let goals = s.wait(30, "the demo's goals", || {
-        let text = s.try_text("#goal-list")?;
-        (text.contains("Orders") && text.contains("Calls") && text.contains("Emails"))
-            .then_some(text)
-    });
-    assert!(
-        ["Met", "Ahead", "On track", "Behind"]
-            .iter()
-            .any(|w| goals.contains(w)),
-        "a status in words: {goals}"
-    );
-    assert!(s
-        .text("#team-table")
-        .contains("asha@team.demo-shop.example"));
-    s.screenshot(&shots.join("e2e-demo-goals.png"));
-    s.type_into("#goal-target", "4200");
-    s.click("#goal-form button[type=submit]");
-    s.wait_for_text("#toast", "Goal added");
-    s.wait(20, "the new goal's card", || {
-        let n = s.execute_async("done(document.querySelectorAll('#goal-list .goal').length)");
-        (n == 4).then_some(())
-    });
     s.close();
 
     let out = cli(dir.path()).args(["runs", "--json"]).output().unwrap();

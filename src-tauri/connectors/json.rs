@@ -30,6 +30,16 @@ pub fn integer(v: &serde_json::Value, what: &str) -> Result<i64, String> {
     }
 }
 
+/// An e-mail a vendor sent under `key`, as the product matches people: trimmed
+/// and lower case; `None` when missing or empty.
+pub fn email(v: &serde_json::Value, key: &str) -> Option<String> {
+    v.get(key)
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_lowercase)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,30 @@ pub fn compute(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<BTreeMap<NaiveDate, Totals>, StoreError> {
+    compute_with(store, ws, from, to, None)
+}
+
+/// The figures of the local day `day` from the records stamped up to the
+/// instant `until` (an order booked, a refund, a shipment or an activity
+/// after it is left out; ad days have no time of day and count whole).
+pub fn compute_until(
+    store: &Store,
+    ws: &Workspace,
+    day: NaiveDate,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Result<Totals, StoreError> {
+    Ok(compute_with(store, ws, day, day, Some(until))?
+        .remove(&day)
+        .unwrap_or_default())
+}
+
+fn compute_with(
+    store: &Store,
+    ws: &Workspace,
+    from: NaiveDate,
+    to: NaiveDate,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<BTreeMap<NaiveDate, Totals>, StoreError> {
     let tz = timezone(ws)?;
     let connections: Vec<ConnectionId> = store
         .connections(Some(ws.id))?
@@ -55,7 +79,17 @@ pub fn compute(
     let utc = |d: NaiveDate| format!("{d}T00:00:00Z");
     let from_utc = utc(from - Days::new(2));
     let to_utc = utc(to + Days::new(2));
-    let loaded = store.metric_records(&connections, &from_utc, &to_utc, from, to)?;
+    let mut loaded = store.metric_records(&connections, &from_utc, &to_utc, from, to)?;
+    if let Some(until) = until {
+        loaded
+            .orders
+            .retain(|o| o.processed_at.unwrap_or(o.created_at) <= until);
+        for o in &mut loaded.orders {
+            o.refunds.retain(|r| r.created_at <= until);
+        }
+        loaded.shipments.retain(|s| s.created_at <= until);
+        loaded.activities.retain(|a| a.at <= until);
+    }
     let expenses = store.expenses(ws.id)?;
     let settings = metrics::Settings {
         timezone: tz,
@@ -73,58 +107,6 @@ pub fn compute(
         customers: Some(&loaded.customers),
     };
     Ok(metrics::daily(records, &settings, from, to))
-}
-
-/// The figures of the local day `day` from the records stamped up to the
-/// instant `until` (an order booked, a refund, a shipment or an activity
-/// after it is left out; ad days have no time of day and count whole).
-pub fn compute_until(
-    store: &Store,
-    ws: &Workspace,
-    day: NaiveDate,
-    until: chrono::DateTime<chrono::Utc>,
-) -> Result<Totals, StoreError> {
-    let tz = timezone(ws)?;
-    let connections: Vec<ConnectionId> = store
-        .connections(Some(ws.id))?
-        .iter()
-        .map(|c| c.id)
-        .collect();
-    let utc = |d: NaiveDate| format!("{d}T00:00:00Z");
-    let mut loaded = store.metric_records(
-        &connections,
-        &utc(day - Days::new(2)),
-        &utc(day + Days::new(2)),
-        day,
-        day,
-    )?;
-    loaded
-        .orders
-        .retain(|o| o.processed_at.unwrap_or(o.created_at) <= until);
-    for o in &mut loaded.orders {
-        o.refunds.retain(|r| r.created_at <= until);
-    }
-    loaded.shipments.retain(|s| s.created_at <= until);
-    loaded.activities.retain(|a| a.at <= until);
-    let expenses = store.expenses(ws.id)?;
-    let settings = metrics::Settings {
-        timezone: tz,
-        default_cogs_percent: ws.default_cogs_percent,
-        payment_fee_percent: ws.payment_fee_percent,
-        payment_fee_fixed: ws.payment_fee_fixed,
-        expenses: &expenses,
-        costs: &loaded.costs,
-    };
-    let records = metrics::Records {
-        orders: &loaded.orders,
-        ads: &loaded.ads,
-        shipments: &loaded.shipments,
-        activities: &loaded.activities,
-        customers: Some(&loaded.customers),
-    };
-    Ok(metrics::daily(records, &settings, day, day)
-        .remove(&day)
-        .unwrap_or_default())
 }
 
 /// One member's sales activity by local day over `from..=to`, from the

@@ -109,12 +109,7 @@ fn id(v: &Value) -> Result<i64, String> {
 pub fn user(v: &Value) -> Result<SourceUser, String> {
     Ok(SourceUser {
         id: id(v)?.to_string(),
-        email: v
-            .get("email")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(str::to_lowercase),
+        email: crate::connectors::json::email(v, "email"),
         name: v
             .get("name")
             .and_then(Value::as_str)

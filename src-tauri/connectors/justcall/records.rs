@@ -15,12 +15,7 @@ pub fn user(v: &Value) -> Result<SourceUser, String> {
     };
     Ok(SourceUser {
         id,
-        email: v
-            .get("email")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(str::to_lowercase),
+        email: crate::connectors::json::email(v, "email"),
         name: v
             .get("name")
             .and_then(Value::as_str)
@@ -84,10 +79,7 @@ pub fn call(v: &Value) -> Result<Activity, String> {
         kind: ActivityKind::Call(kind),
         at: date.and_time(time).and_utc(),
         talk_time_s: talk,
-        member: text("agent_email")
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(str::to_lowercase),
+        member: crate::connectors::json::email(v, "agent_email"),
     })
 }
 

@@ -20,6 +20,7 @@ use crate::rollups;
 
 pub mod dashboard;
 pub mod goals;
+pub mod members;
 pub use dashboard::Dashboard;
 
 #[derive(Debug, thiserror::Error)]

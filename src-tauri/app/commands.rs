@@ -369,13 +369,12 @@ pub fn list_goals(state: State<'_, AppState>, workspace_id: i64) -> Result<Vec<G
     let core = state.core();
     let now = chrono::Utc::now();
     let reports = core.goal_reports(WorkspaceId(workspace_id), None, now)?;
-    reports
+    let shares = core.goal_shares(WorkspaceId(workspace_id), &reports, now)?;
+    Ok(reports
         .iter()
-        .map(|r| {
-            let shares = core.goal_shares(r, now)?;
-            Ok(GoalView::new(r, &r.history, shares))
-        })
-        .collect()
+        .zip(shares)
+        .map(|(r, shares)| GoalView::new(r, &r.history, shares))
+        .collect())
 }
 
 #[tauri::command(async)]

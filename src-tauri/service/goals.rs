@@ -30,6 +30,9 @@ pub struct GoalReport {
     pub history: Vec<PastPeriod>,
 }
 
+/// Each member's figure for a team goal's current period, largest first.
+pub type Shares = Vec<(Member, Option<Decimal>)>;
+
 /// A finished period of a goal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PastPeriod {
@@ -285,28 +288,34 @@ impl Core {
         Ok(report(goal.clone(), books.of(goal.member.as_deref())?, tz).history)
     }
 
-    /// Each member's figure for a workspace goal's current period (its
-    /// share), for a goal of a sales figure; empty otherwise.
+    /// For each report, each member's figure for a workspace goal's current
+    /// period (its share), for a goal of a sales figure; empty otherwise.
+    /// The members' days are read once for all the reports.
     pub fn goal_shares(
         &self,
-        report: &GoalReport,
+        workspace: WorkspaceId,
+        reports: &[GoalReport],
         as_of: DateTime<Utc>,
-    ) -> Result<Vec<(Member, Option<Decimal>)>> {
-        if report.goal.member.is_some() || !MEMBER_KEYS.contains(&report.goal.metric.as_str()) {
-            return Ok(Vec::new());
-        }
-        let ws = self.store.workspace(report.goal.workspace_id)?;
+    ) -> Result<Vec<Shares>> {
+        let ws = self.store.workspace(workspace)?;
+        let members = self.members(ws.id)?;
         let mut books = Books::new(self, &ws, as_of)?;
-        let mut out = Vec::new();
-        for member in self.members(ws.id)? {
-            let figure = g::figure(
-                &books.of(Some(&member.email))?.current(&report.span),
-                &report.goal.metric,
-            );
-            out.push((member, figure));
+        let mut all = Vec::with_capacity(reports.len());
+        for report in reports {
+            let mut out = Vec::new();
+            if report.goal.member.is_none() && MEMBER_KEYS.contains(&report.goal.metric.as_str()) {
+                for member in &members {
+                    let figure = g::figure(
+                        &books.of(Some(&member.email))?.current(&report.span),
+                        &report.goal.metric,
+                    );
+                    out.push((member.clone(), figure));
+                }
+                out.sort_by_key(|s| std::cmp::Reverse(s.1));
+            }
+            all.push(out);
         }
-        out.sort_by_key(|s| std::cmp::Reverse(s.1));
-        Ok(out)
+        Ok(all)
     }
 
     /// A target to suggest for a new goal: the 80th percentile (nearest

@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "edit_goal",
     "remove_goal",
     "leaderboard",
+    "pipeline",
     "rename_member",
     "merge_members",
     "hide_member",

@@ -42,8 +42,19 @@ fn explore_with_demo_data_on_first_launch() {
         board.contains("Asha Rao") && board.contains("Rohan Das"),
         "{board}"
     );
+    // The demo's pipeline: its stages with open deals, and stage moves.
+    let deals = s.wait(30, "the pipeline", || s.try_text("#pipeline"));
+    assert!(
+        deals.contains("Qualified")
+            && deals.contains("Negotiation")
+            && deals.contains("Stage moves per day"),
+        "{deals}"
+    );
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     s.screenshot(&shots.join("e2e-demo-dashboard.png"));
+    s.execute_async("document.querySelector('#pipeline').scrollIntoView(); done(1)");
+    s.screenshot(&shots.join("e2e-demo-pipeline.png"));
+    s.execute_async("window.scrollTo(0, 0); done(1)");
 
     // Goals: the demo's are there with their standing, and one more can be added.
     s.click("a[data-page=goals]");

@@ -298,6 +298,23 @@ pub fn leaderboard(
     Ok(rows.iter().map(Into::into).collect())
 }
 
+/// The CRM pipeline now, and its stage moves per day of the range; with
+/// `member`, that member's deals only.
+#[tauri::command(async)]
+pub fn pipeline(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    from: String,
+    to: String,
+    member: Option<String>,
+) -> Result<crate::service::pipeline::PipelineView> {
+    use crate::service::dashboard::parse_day;
+    let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
+    Ok(state
+        .core()
+        .pipeline(WorkspaceId(workspace_id), from, to, member.as_deref())?)
+}
+
 /// First launch: make the Demo workspace and start syncing it.
 #[tauri::command(async)]
 pub fn create_demo(state: State<'_, AppState>) -> Result<WorkspaceView> {

@@ -58,6 +58,7 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::edit_goal,
             commands::remove_goal,
             commands::leaderboard,
+            commands::pipeline,
             commands::rename_member,
             commands::merge_members,
             commands::hide_member,

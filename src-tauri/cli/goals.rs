@@ -1,4 +1,4 @@
-//! `pulseboard members`, `goals` and `goal add|history|edit|remove`.
+//! `pulseboard members`, `member`, `pipeline`, `goals` and `goal add|history|edit|remove`.
 
 use super::{print_json, table, CliError, CliResult};
 use crate::service::goals::{parse_as_of, GoalReport, PastPeriod};
@@ -309,4 +309,69 @@ pub fn goal(core: &mut Core, cmd: GoalCommand) -> CliResult {
             Ok(())
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    #[arg(long, value_name = "W")]
+    workspace: String,
+    /// First day of the stage moves, YYYY-MM-DD (default: 30 days before --to).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    from: Option<String>,
+    /// Last day of the stage moves, included (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    to: Option<String>,
+    /// Only the opportunities assigned to this team member (their e-mail).
+    #[arg(long, value_name = "EMAIL")]
+    member: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `pulseboard pipeline`: open opportunities per stage now, stage moves per day.
+pub fn pipeline(core: &Core, args: PipelineArgs) -> CliResult {
+    use super::metrics::parse_day;
+    let ws = core.workspace_by_name(&args.workspace)?;
+    let tz: chrono_tz::Tz = ws.timezone.parse().map_err(|_| {
+        CliError::Failed(format!(
+            "the workspace's time zone '{}' is unknown",
+            ws.timezone
+        ))
+    })?;
+    let to = match &args.to {
+        Some(raw) => parse_day("to", raw)?,
+        None => chrono::Utc::now().with_timezone(&tz).date_naive(),
+    };
+    let from = match &args.from {
+        Some(raw) => parse_day("from", raw)?,
+        None => to - chrono::Days::new(29),
+    };
+    let view = core.pipeline(ws.id, from, to, args.member.as_deref())?;
+    if args.json {
+        return print_json(&view);
+    }
+    if view.stages.is_empty() {
+        println!("No pipelines yet: they appear after a Copper sync.");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = view
+        .stages
+        .iter()
+        .map(|s| {
+            vec![
+                s.pipeline.clone(),
+                s.stage.clone(),
+                s.open.to_string(),
+                s.open_value.round_dp(2).to_string(),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table::render(&["pipeline", "stage", "open", "open value"], &rows)
+    );
+    let moved: u64 = view.moves.iter().map(|d| d.moves).sum();
+    println!("\n{moved} stage moves from {from} to {to}.");
+    Ok(())
 }

@@ -80,7 +80,7 @@ pub struct ExportArgs {
     out: String,
 }
 
-fn parse_day(flag: &str, raw: &str) -> Result<NaiveDate, CliError> {
+pub(super) fn parse_day(flag: &str, raw: &str) -> Result<NaiveDate, CliError> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
         CliError::Usage(format!(
             "--{flag}: '{raw}' is not a date; write it as YYYY-MM-DD"

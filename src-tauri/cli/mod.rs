@@ -60,6 +60,8 @@ enum Command {
     /// Rename, merge, hide or show a team member.
     #[command(subcommand)]
     Member(goals::MemberCommand),
+    /// Open opportunities per pipeline stage now, and stage moves per day.
+    Pipeline(goals::PipelineArgs),
     /// Each goal's current period: figure, pace, projection, status, streak.
     Goals(goals::GoalsArgs),
     /// Add, edit or remove a goal, or show its history.
@@ -166,6 +168,7 @@ fn dispatch(command: Command) -> CliResult {
         Command::Shipments(args) => metrics::shipments(&core, args),
         Command::Members(args) => goals::members(&core, args),
         Command::Member(cmd) => goals::member(&mut core, cmd),
+        Command::Pipeline(args) => goals::pipeline(&core, args),
         Command::Goals(args) => goals::goals(&core, args),
         Command::Goal(cmd) => goals::goal(&mut core, cmd),
     }

@@ -180,6 +180,69 @@ pub struct ActivityWindow {
     pub listed: Vec<String>,
 }
 
+/// Where an opportunity stands (Copper's `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DealStatus {
+    Open,
+    Won,
+    Lost,
+    Abandoned,
+}
+
+impl DealStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Won => "won",
+            Self::Lost => "lost",
+            Self::Abandoned => "abandoned",
+        }
+    }
+
+    /// `Open`, `won`, ... → the status; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "open" => Some(Self::Open),
+            "won" => Some(Self::Won),
+            "lost" => Some(Self::Lost),
+            "abandoned" => Some(Self::Abandoned),
+            _ => None,
+        }
+    }
+}
+
+/// A CRM opportunity (a deal) as it stands now: its pipeline and stage, and
+/// when it last changed stage. Not a lead (metrics.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opportunity {
+    pub id: String,
+    pub name: String,
+    /// The assignee's e-mail, lower case; `None` when unassigned.
+    pub member: Option<String>,
+    pub pipeline_id: String,
+    pub stage_id: String,
+    pub status: DealStatus,
+    pub value: Option<Decimal>,
+    /// `None`: the account's currency.
+    pub currency: Option<String>,
+    /// When it entered its stage; the same as `created_at` when it never moved.
+    pub stage_changed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+}
+
+/// One stage of a CRM pipeline, in the pipeline's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineStage {
+    pub pipeline_id: String,
+    pub pipeline: String,
+    pub stage_id: String,
+    pub stage: String,
+    /// 0 for the pipeline's first stage.
+    pub position: u32,
+    pub win_probability: Option<i64>,
+}
+
 /// One page of one stream's records, as a connector hands it to the engine.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Batch {
@@ -194,6 +257,9 @@ pub enum Batch {
     Users(Vec<SourceUser>),
     /// A re-read window's end: what the source no longer lists is deleted.
     ActivityWindow(ActivityWindow),
+    Opportunities(Vec<Opportunity>),
+    /// Every stage of every pipeline: the ones not listed are gone.
+    Pipelines(Vec<PipelineStage>),
 }
 
 impl Batch {
@@ -207,6 +273,8 @@ impl Batch {
             Self::CustomerCounts(v) => v.len(),
             Self::Users(v) => v.len(),
             Self::ActivityWindow(_) => 0,
+            Self::Opportunities(v) => v.len(),
+            Self::Pipelines(v) => v.len(),
         }
     }
 

@@ -32,7 +32,7 @@ pub struct Refreshed {
     pub all: bool,
 }
 
-fn timezone(ws: &Workspace) -> Result<Tz, StoreError> {
+pub fn timezone(ws: &Workspace) -> Result<Tz, StoreError> {
     ws.timezone
         .parse()
         .map_err(|_| StoreError::Corrupt(format!("workspace time zone '{}'", ws.timezone)))

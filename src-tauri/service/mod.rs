@@ -22,6 +22,7 @@ pub mod dashboard;
 mod demo;
 pub mod goals;
 pub mod members;
+pub mod pipeline;
 pub use dashboard::Dashboard;
 
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ mod runs;
 mod workspaces;
 
 pub use connections::{ConnectionEdit, NewConnection};
-pub use records::{LoadedRecords, RecordCounts, ShipmentRow};
+pub use records::{LoadedRecords, RecordCounts, ShipmentRow, StageNow};
 pub use rollups::PendingRollups;
 pub use runs::RunEnd;
 pub use workspaces::NewWorkspace;
@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_sales_activity.sql"),
     include_str!("migrations/0012_goals.sql"),
     include_str!("migrations/0013_members.sql"),
+    include_str!("migrations/0014_opportunities.sql"),
 ];
 
 /// The schema version this build writes.

@@ -2,7 +2,7 @@
 //! checked on every call (401 otherwise), searches as POSTs with JSON bodies
 //! answered with bare arrays and `X-PW-TOTAL`, 1-based pages of at most 200
 //! (422 past that), activities by activity date and type, e-mails repeated
-//! under `full_result`, leads by modified date, 180 requests per rolling
+//! under `full_result`, leads and opportunities by modified date, pipelines, 180 requests per rolling
 //! minute (429, with `Retry-After` when asked to), a 500 or a 403 on demand.
 //! Listens on 127.0.0.1 only.
 
@@ -50,12 +50,37 @@ pub struct CpLead {
     pub date_modified: i64,
 }
 
+#[derive(Debug, Clone)]
+pub struct CpOpportunity {
+    pub id: i64,
+    pub name: String,
+    pub assignee_id: Option<i64>,
+    pub pipeline_id: i64,
+    pub stage_id: i64,
+    /// "Open", "Won", "Lost" or "Abandoned".
+    pub status: &'static str,
+    pub monetary_value: Option<f64>,
+    pub date_stage_changed: i64,
+    pub date_created: i64,
+    pub date_modified: i64,
+}
+
+/// A pipeline: its id, name and stages (id, name) in order.
+#[derive(Debug, Clone)]
+pub struct CpPipeline {
+    pub id: i64,
+    pub name: String,
+    pub stages: Vec<(i64, String)>,
+}
+
 pub struct CpState {
     pub api_key: String,
     pub email: String,
     pub users: Vec<CpUser>,
     pub activities: Vec<CpActivity>,
     pub leads: Vec<CpLead>,
+    pub opportunities: Vec<CpOpportunity>,
+    pub pipelines: Vec<CpPipeline>,
     /// The account's e-mail activity type exists.
     pub has_email_type: bool,
     /// Requests allowed per rolling window (0: no limit): 180 a minute.
@@ -80,6 +105,8 @@ impl CpState {
             users: Vec::new(),
             activities: Vec::new(),
             leads: Vec::new(),
+            opportunities: Vec::new(),
+            pipelines: Vec::new(),
             has_email_type: true,
             per_minute: 180,
             window: Duration::from_secs(60),
@@ -322,6 +349,63 @@ async fn leads(
     paged(rows, &body)
 }
 
+async fn opportunities(
+    State(st): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let mut s = st.lock().unwrap();
+    if let Some(r) = gate(&mut s, &uri, &headers, &body) {
+        return r;
+    }
+    let since = body
+        .get("minimum_modified_date")
+        .and_then(Value::as_i64)
+        .unwrap_or(i64::MIN);
+    let mut list: Vec<&CpOpportunity> = s
+        .opportunities
+        .iter()
+        .filter(|o| o.date_modified >= since)
+        .collect();
+    list.sort_by_key(|o| (o.date_modified, o.id));
+    let rows = list
+        .into_iter()
+        .map(|o| {
+            json!({
+                "id": o.id, "name": o.name, "assignee_id": o.assignee_id,
+                "pipeline_id": o.pipeline_id, "pipeline_stage_id": o.stage_id,
+                "status": o.status, "monetary_value": o.monetary_value, "monetary_unit": null,
+                "win_probability": 20, "close_date": null,
+                "date_stage_changed": o.date_stage_changed,
+                "date_created": o.date_created, "date_modified": o.date_modified,
+                "custom_fields": []
+            })
+        })
+        .collect();
+    paged(rows, &body)
+}
+
+async fn pipelines(State(st): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
+    let mut s = st.lock().unwrap();
+    if let Some(r) = gate(&mut s, &uri, &headers, &Value::Null) {
+        return r;
+    }
+    let list: Vec<Value> = s
+        .pipelines
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id, "name": p.name,
+                "stages": p.stages.iter().map(|(id, name)| {
+                    json!({"id": id, "name": name, "win_probability": 10})
+                }).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    Json(Value::Array(list)).into_response()
+}
+
 /// Start the fake; returns its base URL (what `--base-url` takes) and state.
 pub fn start(state: CpState) -> (String, Shared) {
     let shared = Arc::new(Mutex::new(state));
@@ -331,6 +415,11 @@ pub fn start(state: CpState) -> (String, Shared) {
         .route("/developer_api/v1/users/search", post(users))
         .route("/developer_api/v1/activities/search", post(activities))
         .route("/developer_api/v1/leads/search", post(leads))
+        .route(
+            "/developer_api/v1/opportunities/search",
+            post(opportunities),
+        )
+        .route("/developer_api/v1/pipelines", get(pipelines))
         .with_state(shared.clone());
     (super::serve::serve(app), shared)
 }

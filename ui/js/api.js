@@ -45,6 +45,7 @@ export const api = {
   runs: (connectionId = null, limit = 100) => call("list_runs", { connectionId, limit }),
   dashboard: (workspaceId, from, to, member = null) => call("dashboard", { workspaceId, from, to, member }),
   leaderboard: (workspaceId, from, to) => call("leaderboard", { workspaceId, from, to }),
+  pipeline: (workspaceId, from, to, member = null) => call("pipeline", { workspaceId, from, to, member }),
   createDemo: () => call("create_demo"),
   testConnection: (id) => call("test_connection", { id }),
   exportCsv: (workspaceId, from, to, by) => call("export_csv", { workspaceId, from, to, by }),

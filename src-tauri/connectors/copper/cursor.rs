@@ -5,8 +5,10 @@
 //!   deleted. Activities can only be searched by activity date and people log
 //!   them late, so every run re-reads the trailing lookback before today and
 //!   starts a window at its first page.
-//! - `leads`: everything modified before `since` is stored; `page` and `max`
-//!   say where a pass stands. A new run steps back a small overlap.
+//! - `leads` and `opportunities`: everything modified before `since` is
+//!   stored; `page` and `max` say where a pass stands. A new run steps back a
+//!   small overlap.
+//! - `pipelines`: one request, every run.
 
 use super::CopperConfig;
 use crate::connectors::window;
@@ -73,6 +75,18 @@ pub fn start_activities(stored: Option<&str>, cfg: &CopperConfig) -> Window {
 /// Where a run starts the leads: the stored pass as it stood, or a finished
 /// one less the overlap; the history's start the first time.
 pub fn start_leads(stored: Option<&str>, cfg: &CopperConfig) -> Modified {
+    let history = (cfg.now - chrono::Duration::days(cfg.history_days as i64)).timestamp();
+    start_modified(stored, cfg, history)
+}
+
+/// Where a run starts the opportunities: as the leads, but the first time
+/// from the beginning — a deal still open sits in the pipeline however long
+/// ago it last changed, so the history's limit does not apply.
+pub fn start_opportunities(stored: Option<&str>, cfg: &CopperConfig) -> Modified {
+    start_modified(stored, cfg, 0)
+}
+
+fn start_modified(stored: Option<&str>, cfg: &CopperConfig, first: i64) -> Modified {
     match stored.and_then(parse::<Modified>) {
         Some(m) if m.page > 1 => m,
         Some(m) => Modified {
@@ -81,7 +95,7 @@ pub fn start_leads(stored: Option<&str>, cfg: &CopperConfig) -> Modified {
             max: None,
         },
         None => Modified {
-            since: (cfg.now - chrono::Duration::days(cfg.history_days as i64)).timestamp(),
+            since: first,
             page: 1,
             max: None,
         },
@@ -150,5 +164,16 @@ mod tests {
             max: None,
         };
         assert_eq!(start_leads(Some(&encode(&done)), &c).since, 1_000_500 - 600);
+        assert_eq!(
+            start_leads(None, &c).since,
+            c.now.timestamp() - 90 * 86_400,
+            "leads: the history"
+        );
+        assert_eq!(
+            start_opportunities(None, &c).since,
+            0,
+            "an open deal counts however old its last change"
+        );
+        assert_eq!(start_opportunities(Some(&encode(&mid)), &c), mid);
     }
 }

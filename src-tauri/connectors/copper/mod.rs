@@ -1,5 +1,5 @@
 //! Copper CRM (Developer API v1): the team's e-mails, calls logged in the CRM
-//! and leads, per user.
+//! and leads, per user, and the pipeline of opportunities.
 //!
 //! Streams, in this order so every activity finds its user:
 //! - `users`: `POST /users/search`, every page on every run (there is no
@@ -15,6 +15,11 @@
 //!   window whose total reaches Copper's 100,000-result cap is halved.
 //! - `leads`: `POST /leads/search` by `minimum_modified_date`, sorted by it,
 //!   with a small overlap; a lead counts on the day it was created.
+//! - `pipelines`: `GET /pipelines`, every pipeline's stages in order, on
+//!   every run (one request);
+//! - `opportunities`: `POST /opportunities/search` by modified date like the
+//!   leads, but the first time from the beginning (an open deal is in the
+//!   pipeline however old); each keeps its stage and when it entered it.
 //!
 //! Auth: the API key (keychain) and its owner's e-mail (settings) in the
 //! `X-PW-*` headers. Requests are paced under 180 a minute.
@@ -40,7 +45,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 pub const DEFAULT_BASE: &str = "https://api.copper.com";
-pub const STREAMS: [&str; 3] = ["users", "activities", "leads"];
+pub const STREAMS: [&str; 5] = ["users", "activities", "leads", "pipelines", "opportunities"];
 /// Days of activities and leads a first sync reads, unless the connection
 /// says otherwise.
 pub const HISTORY_DAYS: u64 = 90;
@@ -301,6 +306,29 @@ impl CopperSource {
     }
 
     async fn leads_page(&self, c: Modified) -> Result<Page, FetchError> {
+        self.modified_page("leads/search", c, records::lead, Batch::Activities)
+            .await
+    }
+
+    async fn opportunities_page(&self, c: Modified) -> Result<Page, FetchError> {
+        self.modified_page(
+            "opportunities/search",
+            c,
+            records::opportunity,
+            Batch::Opportunities,
+        )
+        .await
+    }
+
+    /// A page of a search by modified date (leads, opportunities), oldest
+    /// change first.
+    async fn modified_page<T>(
+        &self,
+        path: &str,
+        c: Modified,
+        parse: fn(&Value, &HashMap<i64, String>) -> Result<T, String>,
+        wrap: fn(Vec<T>) -> Batch,
+    ) -> Result<Page, FetchError> {
         let users = self.ensure_users().await?;
         let body = json!({
             "page_size": self.cfg.page_size,
@@ -309,8 +337,8 @@ impl CopperSource {
             "sort_direction": "asc",
             "minimum_modified_date": c.since,
         });
-        let found = self.search("leads/search", &body).await?;
-        let (leads, bad) = parse_each(&found.rows, "id", |v| records::lead(v, &users));
+        let found = self.search(path, &body).await?;
+        let (rows, bad) = parse_each(&found.rows, "id", |v| parse(v, &users));
         let max = found
             .rows
             .iter()
@@ -319,15 +347,9 @@ impl CopperSource {
             .max();
         let short = found.rows.len() < self.cfg.page_size as usize;
         let capped = u64::from(c.page + 1) * u64::from(self.cfg.page_size) > SEARCH_CAP;
-        let next = if short {
-            // The pass is done: next time, from the newest change seen.
-            Modified {
-                since: max.unwrap_or(c.since),
-                page: 1,
-                max: None,
-            }
-        } else if capped {
-            // Past the search cap: a new pass from the newest change seen.
+        let next = if short || capped {
+            // The pass is done (or past the search cap): next time, a new
+            // pass from the newest change seen.
             Modified {
                 since: max.unwrap_or(c.since),
                 page: 1,
@@ -341,10 +363,21 @@ impl CopperSource {
             }
         };
         Ok(Page {
-            batch: Batch::Activities(leads),
+            batch: wrap(rows),
             bad,
             cursor: Some(cursor::encode(&next)),
             more: !short,
+        })
+    }
+
+    /// Every pipeline's stages, in one reply.
+    async fn pipelines_page(&self) -> Result<Page, FetchError> {
+        let stages = records::pipelines(&self.get("pipelines").await?);
+        Ok(Page {
+            batch: Batch::Pipelines(stages),
+            bad: vec![],
+            cursor: Some(cursor::encode(&Pages { page: 1 })),
+            more: false,
         })
     }
 }
@@ -359,6 +392,7 @@ impl Source for CopperSource {
         Some(match stream {
             "activities" => cursor::encode(&cursor::start_activities(stored, &self.cfg)),
             "leads" => cursor::encode(&cursor::start_leads(stored, &self.cfg)),
+            "opportunities" => cursor::encode(&cursor::start_opportunities(stored, &self.cfg)),
             _ => cursor::encode(&Pages { page: 1 }),
         })
     }
@@ -376,6 +410,11 @@ impl Source for CopperSource {
             }
             "leads" => {
                 self.leads_page(raw.and_then(cursor::parse).ok_or_else(unreadable)?)
+                    .await
+            }
+            "pipelines" => self.pipelines_page().await,
+            "opportunities" => {
+                self.opportunities_page(raw.and_then(cursor::parse).ok_or_else(unreadable)?)
                     .await
             }
             other => Err(self.odd(&format!("no stream called {other}"))),

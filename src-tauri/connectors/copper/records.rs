@@ -1,8 +1,11 @@
 //! Copper's JSON → records: users (the team), activity types (the e-mail and
 //! phone-call types, found by name: their ids differ per account), activities
-//! and leads. Timestamps are Unix seconds; ids are integers.
+//! leads, opportunities and pipelines. Timestamps are Unix seconds; ids are
+//! integers.
 
-use crate::domain::records::{Activity, ActivityKind, SourceUser};
+use crate::domain::records::{
+    Activity, ActivityKind, DealStatus, Opportunity, PipelineStage, SourceUser,
+};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -160,6 +163,78 @@ pub fn lead(v: &Value, users: &HashMap<i64, String>) -> Result<Activity, String>
     })
 }
 
+/// A Copper opportunity → the deal as it stands now, for its assignee.
+pub fn opportunity(v: &Value, users: &HashMap<i64, String>) -> Result<Opportunity, String> {
+    let int_id = |key: &str| {
+        v.get(key)
+            .and_then(Value::as_i64)
+            .map(|n| n.to_string())
+            .ok_or_else(|| format!("{key} is missing"))
+    };
+    let status = v
+        .get("status")
+        .and_then(Value::as_str)
+        .ok_or("status is missing")?;
+    let value = match v.get("monetary_value") {
+        None | Some(Value::Null) => None,
+        Some(n) => Some(crate::connectors::json::decimal(n, "monetary_value")?.normalize()),
+    };
+    Ok(Opportunity {
+        id: id(v)?.to_string(),
+        name: v
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        member: member(users, v, "assignee_id"),
+        pipeline_id: int_id("pipeline_id")?,
+        stage_id: int_id("pipeline_stage_id")?,
+        status: DealStatus::parse(status).ok_or_else(|| format!("status '{status}' is unknown"))?,
+        value,
+        currency: v
+            .get("monetary_unit")
+            .and_then(Value::as_str)
+            .map(String::from),
+        stage_changed_at: match v.get("date_stage_changed") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(time(v, "date_stage_changed")?),
+        },
+        created_at: time(v, "date_created")?,
+        modified_at: time(v, "date_modified")?,
+    })
+}
+
+/// `GET /pipelines` → every stage of every pipeline, in the pipeline's
+/// order. A pipeline or stage without an id is left out.
+pub fn pipelines(v: &Value) -> Vec<PipelineStage> {
+    let mut out = Vec::new();
+    for p in v.as_array().into_iter().flatten() {
+        let Some(pipeline_id) = p.get("id").and_then(Value::as_i64) else {
+            continue;
+        };
+        let pipeline = p.get("name").and_then(Value::as_str).unwrap_or("");
+        let stages = p.get("stages").and_then(Value::as_array);
+        for (position, s) in stages.into_iter().flatten().enumerate() {
+            let Some(stage_id) = s.get("id").and_then(Value::as_i64) else {
+                continue;
+            };
+            out.push(PipelineStage {
+                pipeline_id: pipeline_id.to_string(),
+                pipeline: pipeline.to_string(),
+                stage_id: stage_id.to_string(),
+                stage: s
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                position: position as u32,
+                win_probability: s.get("win_probability").and_then(Value::as_i64),
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +303,40 @@ mod tests {
         assert_eq!(
             user(&json!({"id": 6, "name": "No mail"})).unwrap().email,
             None
+        );
+    }
+
+    #[test]
+    fn opportunities_keep_stage_status_and_value() {
+        let users = HashMap::from([(7, "ana@acme.example".to_string())]);
+        let o = opportunity(
+            &json!({"id": 11, "name": "Big deal", "assignee_id": 7, "pipeline_id": 1,
+                    "pipeline_stage_id": 12, "status": "Open", "monetary_value": 1500.5,
+                    "monetary_unit": null, "date_stage_changed": 1_767_225_600,
+                    "date_created": 1_767_000_000, "date_modified": 1_767_225_600}),
+            &users,
+        )
+        .unwrap();
+        assert_eq!(o.status, DealStatus::Open);
+        assert_eq!(o.value, Some(rust_decimal::Decimal::new(15005, 1)));
+        assert_eq!((o.pipeline_id.as_str(), o.stage_id.as_str()), ("1", "12"));
+        assert_eq!(o.member.as_deref(), Some("ana@acme.example"));
+        let odd = json!({"id": 12, "pipeline_id": 1, "pipeline_stage_id": 12, "status": "Maybe",
+                         "date_created": 1, "date_modified": 1});
+        assert_eq!(
+            opportunity(&odd, &users).unwrap_err(),
+            "status 'Maybe' is unknown"
+        );
+        let stages = pipelines(&json!([
+            {"id": 1, "name": "Sales", "stages": [
+                {"id": 12, "name": "Qualified", "win_probability": 10},
+                {"id": 13, "name": "Proposal", "win_probability": 50}
+            ]}
+        ]));
+        assert_eq!(stages.len(), 2);
+        assert_eq!(
+            (stages[1].stage.as_str(), stages[1].position),
+            ("Proposal", 1)
         );
     }
 }

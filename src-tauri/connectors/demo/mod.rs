@@ -1,6 +1,6 @@
 //! The built-in demo business: an Indian direct-to-consumer shop with about 40
 //! products, Meta and Google campaigns, Shiprocket shipments and a four-person
-//! sales team. Everything is generated from a seed, deterministically per
+//! sales team with a pipeline of wholesale deals. Everything is generated from a seed, deterministically per
 //! (stream, day): re-reading a day gives the same records, and as time passes
 //! each sync brings the days since the last one. It goes through the real
 //! engine like any other source.
@@ -29,13 +29,15 @@ pub const DEMO_SEED: u64 = 42;
 /// Days of history the demo backfills on its first sync.
 pub const DEMO_HISTORY_DAYS: u64 = 90;
 
-pub const STREAMS: [&str; 6] = [
+pub const STREAMS: [&str; 8] = [
     "variant_costs",
     "orders",
     "ad_days",
     "shipments",
     "users",
     "activities",
+    "pipelines",
+    "opportunities",
 ];
 
 /// Days of ads and shipments re-read at the start of every run.
@@ -156,6 +158,19 @@ impl Source for DemoSource {
             "activities" => self.day_page(cursor, |d| Batch::Activities(self.activities(d))),
             "users" => Ok(Page {
                 batch: Batch::Users(records::team()),
+                bad: Vec::new(),
+                cursor: None,
+                more: false,
+            }),
+            // The whole pipeline, as it stands now, on every run.
+            "pipelines" => Ok(Page {
+                batch: Batch::Pipelines(records::pipelines()),
+                bad: Vec::new(),
+                cursor: None,
+                more: false,
+            }),
+            "opportunities" => Ok(Page {
+                batch: Batch::Opportunities(self.opportunities()),
                 bad: Vec::new(),
                 cursor: None,
                 more: false,

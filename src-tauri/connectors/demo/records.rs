@@ -28,6 +28,27 @@ pub(super) fn team() -> Vec<SourceUser> {
         .collect()
 }
 
+/// The demo's sales pipeline, in order.
+const STAGES: [&str; 4] = ["Qualified", "Demo booked", "Proposal", "Negotiation"];
+/// Days a demo deal spends in each stage before it moves on.
+const DAYS_PER_STAGE: i64 = 6;
+
+/// The demo's one pipeline and its stages.
+pub(super) fn pipelines() -> Vec<PipelineStage> {
+    STAGES
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| PipelineStage {
+            pipeline_id: "1".into(),
+            pipeline: "New business".into(),
+            stage_id: format!("{}", i + 1),
+            stage: stage.to_string(),
+            position: i as u32,
+            win_probability: Some(10 + 25 * i as i64),
+        })
+        .collect()
+}
+
 /// The part of a demo activity's id that names its kind, as the first
 /// versions wrote it (so a re-read day keeps its ids).
 fn id_tag(kind: ActivityKind) -> &'static str {
@@ -287,6 +308,61 @@ impl DemoSource {
                 &mut rng,
             );
             add(ActivityKind::Call(CallOutcome::Missed), missed, &mut rng);
+        }
+        out
+    }
+}
+
+impl DemoSource {
+    /// Every deal of the history, each as it stood after every stage move:
+    /// a few opened each weekday, each moving a stage every
+    /// [`DAYS_PER_STAGE`] days until it is won or lost after the last one
+    /// (some stay open longer).
+    pub(super) fn opportunities(&self) -> Vec<Opportunity> {
+        let mut out = Vec::new();
+        let mut day = self.cfg.history_start;
+        while day <= self.cfg.now.date_naive() {
+            let mut rng = self.rng(5, day);
+            let weekend = chrono::Datelike::weekday(&day).num_days_from_monday() >= 5;
+            let opened = if weekend { 0 } else { rng.random_range(1..4) };
+            for i in 0..opened {
+                let created = super::cursor::midnight(day)
+                    + Duration::seconds(rng.random_range(4 * 3600..12 * 3600));
+                let (rep, _) = REPS[rng.random_range(0..REPS.len())];
+                let value = Decimal::from(rng.random_range(20..400) * 500);
+                let stall: i64 = rng.random_range(0..3);
+                let wins = rng.random_bool(0.45);
+                if created > self.cfg.now {
+                    continue;
+                }
+                let age = (self.cfg.now - created).num_days();
+                let steps = (age / DAYS_PER_STAGE).min(STAGES.len() as i64 + stall);
+                // Each move in turn, oldest first, so the store keeps every
+                // one (a real CRM's first read knows only the latest).
+                for step in 0..=steps {
+                    let stage = step.min(STAGES.len() as i64 - 1);
+                    let closed = step >= STAGES.len() as i64 + stall;
+                    let changed = created + Duration::days(step * DAYS_PER_STAGE);
+                    out.push(Opportunity {
+                        id: format!("deal-{}-{i}", day.format("%Y%m%d")),
+                        name: format!("Wholesale order {}-{i}", day.format("%d%m")),
+                        member: Some(format!("{rep}@{DEMO_TEAM_DOMAIN}")),
+                        pipeline_id: "1".into(),
+                        stage_id: format!("{}", stage + 1),
+                        status: match (closed, wins) {
+                            (false, _) => DealStatus::Open,
+                            (true, true) => DealStatus::Won,
+                            (true, false) => DealStatus::Lost,
+                        },
+                        value: Some(value),
+                        currency: None,
+                        stage_changed_at: Some(changed),
+                        created_at: created,
+                        modified_at: changed,
+                    });
+                }
+            }
+            day = day + Days::new(1);
         }
         out
     }

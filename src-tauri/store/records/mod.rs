@@ -4,15 +4,17 @@
 //!
 //! One file per record kind, each with its upsert and its reads: `orders.rs`
 //! (orders, lines, refunds, customers' counts), `costs.rs`, `ad_days.rs`,
-//! `shipments.rs`, `activities.rs`. This file holds the page transaction,
+//! `shipments.rs`, `activities.rs`, `opportunities.rs`. This file holds the page transaction,
 //! the cursor, the rollup-mark pause they share, and the range load.
 
 mod activities;
 mod ad_days;
 mod costs;
+mod opportunities;
 mod orders;
 mod shipments;
 
+pub use opportunities::StageNow;
 pub use shipments::ShipmentRow;
 
 use super::{Result, Store};
@@ -135,6 +137,8 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
         Batch::CustomerCounts(list) => orders::upsert_customer_counts(tx, c, list),
         Batch::Users(list) => activities::upsert_users(tx, c, list),
         Batch::ActivityWindow(w) => activities::reconcile(tx, c, w).map(|_| 0),
+        Batch::Opportunities(list) => opportunities::upsert(tx, c, list),
+        Batch::Pipelines(list) => opportunities::replace_stages(tx, c, list),
     }
 }
 
@@ -157,7 +161,41 @@ fn parse_ts(column: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>> {
         .map_err(|_| super::StoreError::Corrupt(format!("{column} = '{raw}' is not a timestamp")))
 }
 
+fn id_list(connections: &[ConnectionId]) -> String {
+    serde_json::to_string(&connections.iter().map(|c| c.0).collect::<Vec<_>>()).expect("ids")
+}
+
 impl Store {
+    /// The open opportunities per pipeline stage of `connections` now, in
+    /// the pipelines' order; `emails` (lower case) narrows them to one person.
+    pub fn pipeline_now(
+        &self,
+        connections: &[ConnectionId],
+        emails: Option<&[String]>,
+    ) -> Result<Vec<StageNow>> {
+        let emails = emails.map(|e| serde_json::to_string(e).expect("e-mails"));
+        opportunities::open_by_stage(&self.conn, &id_list(connections), emails.as_deref())
+    }
+
+    /// The instants (Unix seconds) of the stage moves seen in
+    /// `from_utc..to_utc`; `emails` narrows them to one person.
+    pub fn stage_moves(
+        &self,
+        connections: &[ConnectionId],
+        emails: Option<&[String]>,
+        from_utc: &str,
+        to_utc: &str,
+    ) -> Result<Vec<i64>> {
+        let emails = emails.map(|e| serde_json::to_string(e).expect("e-mails"));
+        opportunities::stage_moves(
+            &self.conn,
+            &id_list(connections),
+            emails.as_deref(),
+            from_utc,
+            to_utc,
+        )
+    }
+
     /// The activities of `connections` stamped in `from_utc..to_utc` that
     /// belong to one person, known by any of `emails` (lower case), for
     /// counting: kind, time and talk time, without ids.

@@ -1,5 +1,5 @@
 // Dashboard: KPI tiles for a range, each against the period of equal length
-// before it; CSV export of the range; the connections' last syncs, live sync
+// before it; the team's leaderboard and the CRM pipeline; CSV export of the range; the connections' last syncs, live sync
 // progress and Sync now.
 
 import { api } from "../api.js";
@@ -37,6 +37,27 @@ function leaderboard(rows, redraw) {
     h("tbody", {}, ...sorted.map((r) => h("tr", {},
       h("td", {}, r.name || r.email),
       ...BOARD.map(([key]) => h("td", { class: "num" }, key === "talk_time_s" ? format("seconds", r[key]) : format("count", r[key])))))));
+}
+
+/** Open deals per stage now, and a bar per day of the range's stage moves. */
+function pipelineView(p, currency) {
+  const most = Math.max(1, ...p.moves.map((d) => d.moves));
+  const total = p.moves.reduce((n, d) => n + d.moves, 0);
+  const bars = h("div", { class: "moves", role: "img", "aria-label": `${total} stage moves in the range` },
+    ...p.moves.map((d) => {
+      const bar = h("div", { class: "move-bar", title: `${d.day}: ${d.moves} stage move${d.moves === 1 ? "" : "s"}` });
+      bar.style.height = `${Math.round((d.moves / most) * 100)}%`;
+      return bar;
+    }));
+  return h("div", { class: "panel", id: "pipeline" },
+    h("table", {},
+      h("thead", {}, h("tr", {}, h("th", {}, "Pipeline"), h("th", {}, "Stage"), h("th", { class: "num" }, "Open deals"), h("th", { class: "num" }, "Open value"))),
+      h("tbody", {}, ...p.stages.map((s) => h("tr", {},
+        h("td", {}, s.pipeline), h("td", {}, s.stage),
+        h("td", { class: "num" }, format("count", s.open)),
+        h("td", { class: "num" }, format("money", Number(s.open_value), currency)))))),
+    h("p", { class: "muted" }, `Stage moves per day: ${total} in the range.`),
+    bars);
 }
 
 /** Today's date (YYYY-MM-DD) in the workspace's time zone. */
@@ -115,7 +136,8 @@ export async function render(app) {
       h("button", { onclick: () => app.go("connections") }, "Go to Connections"));
   } else {
     try {
-      const [d, leaders] = await Promise.all([api.dashboard(ws.id, from, to, chosen.member || null), api.leaderboard(ws.id, from, to)]);
+      const member = chosen.member || null;
+      const [d, leaders, deals] = await Promise.all([api.dashboard(ws.id, from, to, member), api.leaderboard(ws.id, from, to), api.pipeline(ws.id, from, to, member)]);
       const picker = leaders.length > 0 ? h("label", { class: "filters" }, "Sales figures of ",
         h("select", { id: "member-pick", onchange: (e) => { chosen.member = e.target.value; app.refresh(); } },
           h("option", { value: "" }, "the whole team"),
@@ -133,7 +155,9 @@ export async function render(app) {
           h("div", { class: "tile-change" }, change(t), h("span", { class: "muted" }, ` vs ${format(t.kind, t.previous, d.currency)}`)),
         ))),
         leaders.length > 0 ? h("h2", {}, "Team") : null,
-        leaders.length > 0 ? boardBox : null);
+        leaders.length > 0 ? boardBox : null,
+        deals.stages.length > 0 ? h("h2", {}, "Pipeline") : null,
+        deals.stages.length > 0 ? pipelineView(deals, d.currency) : null);
     } catch (e) {
       body = h("div", { class: "panel form-error", role: "alert" }, e.message);
     }

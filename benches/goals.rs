@@ -5,7 +5,7 @@
 //! person would (`pulseboard goals --json`, the process included). The goal
 //! the sales issue names: under 50 ms. Run with `cargo bench --bench goals`;
 //! `GOALS_BENCH_GOALS` (default 200) and `GOALS_BENCH_DAYS` (default 1095)
-//! set the size.
+//! set the size; `GOALS_BENCH_KEEP=1` keeps the data dir for profiling.
 
 mod common;
 
@@ -25,6 +25,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let goals = env_or("GOALS_BENCH_GOALS", 200) as usize;
     let days = env_or("GOALS_BENCH_DAYS", 1095);
+    // GOALS_BENCH_KEEP=1 keeps the data dir (its path is printed), to
+    // profile `pulseboard goals` against it afterwards.
     let dir = tempfile::tempdir().unwrap();
     let (mut core, ws) = bench_core(dir.path(), Some("35"));
     let id = core
@@ -116,4 +118,7 @@ fn main() {
         median(cli),
     );
     println!("peak RSS {:.1} MiB", peak_rss_mib());
+    if std::env::var_os("GOALS_BENCH_KEEP").is_some() {
+        println!("data dir kept: {}", dir.keep().display());
+    }
 }

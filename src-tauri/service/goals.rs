@@ -367,9 +367,36 @@ struct Ledger {
     first: Option<NaiveDate>,
     whole: BTreeMap<NaiveDate, Totals>,
     partial: Totals,
+    /// The finished periods of each length (daily, weekly, monthly) and
+    /// their totals, summed once for every goal of that length.
+    past: [std::cell::OnceCell<Vec<(Span, Totals)>>; 3],
 }
 
 impl Ledger {
+    /// The finished periods before the one holding the instant, newest
+    /// first, back to the one holding the first day of data, with their
+    /// totals.
+    fn past(&self, period: Period, tz: Tz) -> &[(Span, Totals)] {
+        let slot = match period {
+            Period::Daily => 0,
+            Period::Weekly => 1,
+            Period::Monthly => 2,
+        };
+        self.past[slot].get_or_init(|| {
+            let span = g::span_at(period, self.as_of, tz);
+            let mut out = Vec::new();
+            if let Some(first) = self.first.filter(|f| *f < span.first_day) {
+                let oldest = g::span_of_day(period, first, tz);
+                let mut past = g::before(period, &span, tz);
+                while past.last_day >= oldest.first_day {
+                    out.push((past, sum(&self.whole, past.first_day, past.last_day)));
+                    past = g::before(period, &past, tz);
+                }
+            }
+            out
+        })
+    }
+
     /// The totals of `span` up to the instant.
     fn current(&self, span: &Span) -> Totals {
         if self.as_of <= span.start {
@@ -490,6 +517,7 @@ impl<'a> Books<'a> {
             first: self.first,
             whole,
             partial,
+            past: Default::default(),
         })
     }
 }
@@ -502,25 +530,20 @@ fn report(goal: Goal, ledger: &Ledger, tz: Tz) -> GoalReport {
     let additive = g::is_additive(&goal.metric).unwrap_or(true);
     let current = g::figure(&ledger.current(&span), &goal.metric);
     let standing = g::standing(current, target, g::elapsed(&span, ledger.as_of), additive);
-    let mut history = Vec::new();
-    if let Some(first) = ledger.first.filter(|f| *f < span.first_day) {
-        let oldest = g::span_of_day(goal.period, first, tz);
-        let mut past = g::before(goal.period, &span, tz);
-        while past.last_day >= oldest.first_day {
-            let figure = g::figure(
-                &sum(&ledger.whole, past.first_day, past.last_day),
-                &goal.metric,
-            );
+    let history: Vec<PastPeriod> = ledger
+        .past(goal.period, tz)
+        .iter()
+        .map(|(past, totals)| {
+            let figure = g::figure(totals, &goal.metric);
             let target = goal.target_for(past.first_day);
-            history.push(PastPeriod {
-                span: past,
+            PastPeriod {
+                span: *past,
                 current: figure,
                 target,
                 met: figure.is_some_and(|c| c >= target),
-            });
-            past = g::before(goal.period, &past, tz);
-        }
-    }
+            }
+        })
+        .collect();
     let met: Vec<bool> = history.iter().map(|p| p.met).collect();
     let streak = g::streak(standing.status == g::Status::Met, &met);
     GoalReport {

@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_goals.sql"),
     include_str!("migrations/0013_members.sql"),
     include_str!("migrations/0014_opportunities.sql"),
+    include_str!("migrations/0015_member_reads_covered.sql"),
 ];
 
 /// The schema version this build writes.

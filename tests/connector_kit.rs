@@ -359,3 +359,31 @@ async fn requests_are_paced_per_connection() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_rolling_window_lets_a_burst_through_then_waits_for_the_oldest() {
+    let base = serve(Router::new().route("/x", get(|| async { "ok" }))).await;
+    let c = HttpClient::new(HttpConfig {
+        window: Some(pulseboard::connectors::RateWindow {
+            requests: 4,
+            per: Duration::from_millis(400),
+        }),
+        ..HttpConfig::default()
+    })
+    .unwrap();
+    let started = Instant::now();
+    let mut at = Vec::new();
+    for _ in 0..9 {
+        get_text(&c, &format!("{base}/x"), &Standard).await.unwrap();
+        at.push(started.elapsed());
+    }
+    // The first four at once; the fifth when the first leaves the window,
+    // the ninth when the fifth does.
+    assert!(at[3] < Duration::from_millis(200), "{at:?}");
+    assert!(at[4] >= Duration::from_millis(400), "{at:?}");
+    assert!(at[8] >= Duration::from_millis(800), "{at:?}");
+    assert!(
+        at[8] < Duration::from_millis(1_200),
+        "no slower than the limit: {at:?}"
+    );
+}

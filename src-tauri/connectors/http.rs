@@ -35,6 +35,10 @@ pub struct HttpConfig {
     pub max_wait: Duration,
     /// At most this many requests per second on this connection.
     pub requests_per_second: Option<f64>,
+    /// At most this many requests in any window of this length (a vendor's
+    /// rolling limit): the first ones go at once, the next when the oldest
+    /// of the window leaves it.
+    pub window: Option<RateWindow>,
     /// At most this many requests in flight on this connection.
     pub concurrency: usize,
 }
@@ -50,9 +54,17 @@ impl Default for HttpConfig {
             backoff_cap: Duration::from_secs(30),
             max_wait: Duration::from_secs(15 * 60),
             requests_per_second: None,
+            window: None,
             concurrency: 4,
         }
     }
+}
+
+/// A rolling limit: at most `requests` sent in any `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateWindow {
+    pub requests: usize,
+    pub per: Duration,
 }
 
 /// What a failed reply means.
@@ -182,6 +194,8 @@ pub struct HttpClient {
     config: HttpConfig,
     in_flight: Semaphore,
     next_slot: Mutex<Instant>,
+    /// When each of the last `window.requests` requests goes out.
+    sent: Mutex<std::collections::VecDeque<Instant>>,
     counters: Arc<Counters>,
     secrets: Vec<String>,
 }
@@ -198,6 +212,7 @@ impl HttpClient {
             client,
             in_flight: Semaphore::new(config.concurrency.max(1)),
             next_slot: Mutex::new(Instant::now()),
+            sent: Mutex::default(),
             config,
             counters: Arc::default(),
             secrets: Vec::new(),
@@ -243,6 +258,21 @@ impl HttpClient {
                 at
             };
             tokio::time::sleep_until(wait_until.into()).await;
+        }
+        if let Some(w) = self.config.window.filter(|w| w.requests > 0) {
+            // Each request takes the next slot: now, or when the request
+            // `requests` before it leaves the window.
+            let at = {
+                let mut sent = self.sent.lock().await;
+                let mut at = Instant::now();
+                if sent.len() >= w.requests {
+                    let oldest = sent.pop_front().expect("a full window");
+                    at = at.max(oldest + w.per);
+                }
+                sent.push_back(at);
+                at
+            };
+            tokio::time::sleep_until(at.into()).await;
         }
         permit
     }

@@ -21,7 +21,9 @@ pub mod shopify;
 pub mod source;
 pub mod window;
 
-pub use http::{Classify, Failure, FetchError, HttpClient, HttpConfig, Reply, Standard};
+pub use http::{
+    Classify, Failure, FetchError, HttpClient, HttpConfig, RateWindow, Reply, Standard,
+};
 pub use source::{BoxSource, Page, Source, SourceError};
 
 /// A record that did not parse or failed validation: skipped, counted, and

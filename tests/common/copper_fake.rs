@@ -188,27 +188,43 @@ fn gate(s: &mut CpState, uri: &Uri, headers: &HeaderMap, body: &Value) -> Option
     None
 }
 
-/// Page `rows` (1-based) and answer them as a bare array with `X-PW-TOTAL`.
-fn paged(rows: Vec<Value>, body: &Value) -> Response {
+/// The 1-based page and its size a search asks for; `None` past 200.
+fn page_of(body: &Value) -> Option<(usize, usize)> {
     let size = body.get("page_size").and_then(Value::as_u64).unwrap_or(20);
     if size > 200 {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "page_size must be at most 200",
-        );
+        return None;
     }
     let page = body
         .get("page_number")
         .and_then(Value::as_u64)
         .unwrap_or(1)
         .max(1);
-    let total = rows.len();
-    let start = ((page - 1) * size) as usize;
-    let slice: Vec<Value> = rows.into_iter().skip(start).take(size as usize).collect();
-    let mut r = Json(Value::Array(slice)).into_response();
+    Some((page as usize, size as usize))
+}
+
+/// A page as Copper answers it: a bare array, the total in `X-PW-TOTAL`.
+fn bare_array(rows: Vec<Value>, total: usize) -> Response {
+    let mut r = Json(Value::Array(rows)).into_response();
     r.headers_mut()
         .insert("x-pw-total", total.to_string().parse().unwrap());
     r
+}
+
+/// Page `rows` (1-based) and answer them as a bare array with `X-PW-TOTAL`.
+fn paged(rows: Vec<Value>, body: &Value) -> Response {
+    let Some((page, size)) = page_of(body) else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "page_size must be at most 200",
+        );
+    };
+    let total = rows.len();
+    let slice: Vec<Value> = rows
+        .into_iter()
+        .skip((page - 1) * size)
+        .take(size)
+        .collect();
+    bare_array(slice, total)
 }
 
 async fn account(State(st): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
@@ -290,31 +306,44 @@ async fn activities(
         })
         .unwrap_or_default();
     let full = body.get("full_result").and_then(Value::as_bool) == Some(true);
-    let mut list: Vec<&CpActivity> = s
-        .activities
-        .iter()
-        .filter(|a| a.activity_date >= min && a.activity_date <= max)
-        .filter(|a| types.is_empty() || types.contains(&a.type_id))
-        .collect();
-    list.sort_by_key(|a| (a.activity_date, a.id));
-    let mut rows = Vec::new();
-    for a in list {
-        let row = a.raw.clone().unwrap_or_else(|| {
-            json!({
-                "id": a.id, "parent": {"id": 900 + a.id, "type": "person"},
-                "type": {"id": a.type_id, "category": a.category},
-                "user_id": a.user_id, "details": null, "activity_date": a.activity_date,
-                "old_value": null, "new_value": null,
-                "date_created": a.activity_date, "date_modified": a.activity_date
-            })
-        });
-        // Under full_result an e-mail comes once per recipient.
-        if full && a.type_id == EMAIL_TYPE {
-            rows.push(row.clone());
-        }
-        rows.push(row);
+    // Kept sorted by (date, id), so a window is found by halving, and only
+    // the page asked for is written out (a benchmark's year is 500,000).
+    if !s.activities.is_sorted_by_key(|a| (a.activity_date, a.id)) {
+        s.activities.sort_by_key(|a| (a.activity_date, a.id));
     }
-    paged(rows, &body)
+    let lo = s.activities.partition_point(|a| a.activity_date < min);
+    let hi = s.activities.partition_point(|a| a.activity_date <= max);
+    // Under full_result an e-mail comes once per recipient.
+    let matching = s.activities[lo..hi]
+        .iter()
+        .filter(|a| types.is_empty() || types.contains(&a.type_id))
+        .flat_map(|a| {
+            let twice = full && a.type_id == EMAIL_TYPE;
+            std::iter::repeat_n(a, if twice { 2 } else { 1 })
+        });
+    let Some((page, size)) = page_of(&body) else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "page_size must be at most 200",
+        );
+    };
+    let total = matching.clone().count();
+    let rows: Vec<Value> = matching
+        .skip((page - 1) * size)
+        .take(size)
+        .map(|a| {
+            a.raw.clone().unwrap_or_else(|| {
+                json!({
+                    "id": a.id, "parent": {"id": 900 + a.id, "type": "person"},
+                    "type": {"id": a.type_id, "category": a.category},
+                    "user_id": a.user_id, "details": null, "activity_date": a.activity_date,
+                    "old_value": null, "new_value": null,
+                    "date_created": a.activity_date, "date_modified": a.activity_date
+                })
+            })
+        })
+        .collect();
+    bare_array(rows, total)
 }
 
 async fn leads(

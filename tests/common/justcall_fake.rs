@@ -206,6 +206,11 @@ fn reply(rows: Vec<Value>, page: usize, per_page: usize, path: &str) -> Value {
         .skip(page * per_page)
         .take(per_page)
         .collect();
+    reply_page(data, total, page, per_page, path)
+}
+
+/// Page `page` (its rows `data`) of `total`, as JustCall answers it.
+fn reply_page(data: Vec<Value>, total: usize, page: usize, per_page: usize, path: &str) -> Value {
     let next = if (page + 1) * per_page < total {
         format!(
             "https://api.justcall.io/v2.1/{path}?page={}&per_page={per_page}",
@@ -282,14 +287,20 @@ async fn calls(
             "Data older than 3 months cannot be fetched",
         );
     }
-    let mut list: Vec<&JcCall> = s
-        .calls
-        .iter()
-        .filter(|c| c.at >= from && c.at <= to)
-        .collect();
+    // Kept sorted by time, so a range is found by halving; only the page
+    // asked for is written out (a benchmark's year is 300,000 calls).
+    if !s.calls.is_sorted_by_key(|c| c.at) {
+        s.calls.sort_by_key(|c| c.at);
+    }
+    let lo = s.calls.partition_point(|c| c.at < from);
+    let hi = s.calls.partition_point(|c| c.at <= to);
+    let mut list: Vec<&JcCall> = s.calls[lo..hi].iter().collect();
     list.sort_by_key(|c| c.id);
-    let rows = list
+    let total = list.len();
+    let rows: Vec<Value> = list
         .into_iter()
+        .skip(page * per_page)
+        .take(per_page)
         .map(|c| {
             json!({
                 "id": c.id, "agent_id": 1, "agent_email": c.agent_email,
@@ -304,7 +315,7 @@ async fn calls(
         })
         .collect();
     with_limits(
-        Json(reply(rows, page, per_page, "calls")).into_response(),
+        Json(reply_page(rows, total, page, per_page, "calls")).into_response(),
         s.limits,
     )
 }

@@ -22,7 +22,9 @@
 //!   pipeline however old); each keeps its stage and when it entered it.
 //!
 //! Auth: the API key (keychain) and its owner's e-mail (settings) in the
-//! `X-PW-*` headers. Requests are paced under 180 a minute.
+//! `X-PW-*` headers. At most 176 requests go out in any minute (Copper's
+//! limit is 180 per rolling minute): the first at once, then as the window
+//! frees.
 //!
 //! `client.rs` sends, `records.rs` turns Copper's JSON into records,
 //! `cursor.rs` holds the bookmarks.
@@ -31,7 +33,7 @@ mod client;
 pub mod cursor;
 pub mod records;
 
-use super::http::{FetchError, HttpClient, HttpConfig};
+use super::http::{FetchError, HttpClient, HttpConfig, RateWindow};
 use super::source::{Page, Source, SourceError, SourceInputs};
 use super::{parse_each, BadRecord};
 use crate::domain::provider_settings::{secret, CopperSettings, History};
@@ -53,8 +55,12 @@ pub const HISTORY_DAYS: u64 = 90;
 pub const DEFAULT_LOOKBACK_DAYS: u64 = 30;
 /// Copper's search returns the first 100,000 matches at most.
 pub const SEARCH_CAP: u64 = 100_000;
-/// Copper allows 180 requests a minute per key: stay a little under.
-pub const REQUESTS_PER_SECOND: f64 = 2.9;
+/// Copper allows 180 requests per rolling minute per key: at most 176 in
+/// any 60 s, a few short of it for the clocks' and the network's sake.
+pub const RATE_WINDOW: RateWindow = RateWindow {
+    requests: 176,
+    per: std::time::Duration::from_secs(60),
+};
 
 #[derive(Debug, Clone)]
 pub struct CopperConfig {
@@ -87,7 +93,7 @@ impl CopperConfig {
             page_size: 200,
             overlap: Span::minutes(10),
             http: HttpConfig {
-                requests_per_second: Some(REQUESTS_PER_SECOND),
+                window: Some(RATE_WINDOW),
                 ..HttpConfig::default()
             },
         }

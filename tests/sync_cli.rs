@@ -106,7 +106,9 @@ fn demo_creates_a_workspace_syncs_and_resyncs_without_duplicates() {
             "ad_days",
             "shipments",
             "users",
-            "activities"
+            "activities",
+            "pipelines",
+            "opportunities"
         ]
     );
     assert!(

@@ -113,6 +113,17 @@ impl Store {
     /// migrations (the file is this store's, already migrated), and in WAL
     /// mode it reads the last commit without waiting on a writer.
     pub fn reader(&self) -> Result<Self> {
+        self.another()
+    }
+
+    /// A second handle on the same file that writes on another thread (a
+    /// stream's pages, stored while the next one downloads). Its writes take
+    /// the file's one write lock like any other handle's.
+    pub fn writer(&self) -> Result<Self> {
+        self.another()
+    }
+
+    fn another(&self) -> Result<Self> {
         let conn = Self::connect(&self.path).map_err(|source| StoreError::Open {
             path: self.path.clone(),
             source,

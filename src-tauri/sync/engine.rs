@@ -1,9 +1,12 @@
 //! One run of one connection: for each stream, fetch a page → upsert its
 //! records → move the stream's cursor, all in one transaction per page.
-//! Killing the process at any moment loses nothing and duplicates nothing:
+//! From a stream's second page on, a page is stored (`writer.rs`) while the
+//! next one downloads. Killing the process at any moment loses nothing and
+//! duplicates nothing:
 //! the next run resumes from the last committed cursor. Streams are
 //! independent; bad credentials stop the run and mark the connection.
 
+use super::writer::{PageWriter, Stored};
 use crate::connectors::source::{Source, SourceError};
 use crate::domain::run::{Progress, Run, RunStatus, SkippedExample, StreamReport, Trigger};
 use crate::domain::{ConnectionId, ConnectionStatus};
@@ -226,6 +229,10 @@ async fn sync_stream<S: Source>(
         ..Default::default()
     };
     let mut cursor = source.start_cursor(stream, store.cursor(connection, stream)?);
+    // From a stream's second page on, each page is stored on the writer's
+    // thread while the next one downloads.
+    let mut writer: Option<PageWriter> = None;
+    let mut storing: Option<Stored> = None;
     loop {
         if report.pages >= MAX_PAGES_PER_STREAM {
             report.error = Some(format!(
@@ -233,7 +240,16 @@ async fn sync_stream<S: Source>(
             ));
             break;
         }
-        let page = match source.fetch(stream, cursor.as_deref()).await {
+        let fetched = source.fetch(stream, cursor.as_deref()).await;
+        // The page before is stored (or failed) before this one goes on.
+        if let Some(stored) = storing.take() {
+            report.upserted += stored
+                .await
+                .map_err(|_| SyncError::Join("the page writer stopped".into()))??;
+            report.requests = source.requests().saturating_sub(requests_before);
+            observe(&at.progress(&report, false));
+        }
+        let page = match fetched {
             Ok(page) => page,
             Err(e) => {
                 if e.is_auth() {
@@ -258,12 +274,21 @@ async fn sync_stream<S: Source>(
             });
         }
         let stuck = page.more && page.cursor.is_some() && page.cursor == cursor;
+        let follow = page.more && !stuck && page.cursor.is_some();
+        if follow && writer.is_none() {
+            writer = PageWriter::start(store, connection, stream);
+        }
         // The page's records are stored either way; a cursor that does not move
         // is not followed again, so a faulty source cannot loop forever.
-        report.upserted +=
-            store.apply_page(connection, stream, &page.batch, page.cursor.as_deref())?;
-        report.requests = source.requests().saturating_sub(requests_before);
-        observe(&at.progress(&report, false));
+        match writer.as_ref().filter(|_| follow) {
+            Some(w) => storing = Some(w.store(page.batch, page.cursor.clone())),
+            None => {
+                report.upserted +=
+                    store.apply_page(connection, stream, &page.batch, page.cursor.as_deref())?;
+                report.requests = source.requests().saturating_sub(requests_before);
+                observe(&at.progress(&report, false));
+            }
+        }
         if stuck || (page.more && page.cursor.is_none()) {
             report.error =
                 Some("the source asked for another page without moving its cursor; stopped".into());
@@ -275,6 +300,12 @@ async fn sync_stream<S: Source>(
         if !page.more {
             break;
         }
+    }
+    // A page still on the writer's thread (the page limit stopped the loop).
+    if let Some(stored) = storing.take() {
+        report.upserted += stored
+            .await
+            .map_err(|_| SyncError::Join("the page writer stopped".into()))??;
     }
     report.requests = source.requests().saturating_sub(requests_before);
     observe(&at.progress(&report, true));

@@ -12,6 +12,7 @@
 
 pub mod engine;
 pub mod scheduler;
+mod writer;
 
 pub use engine::{run_connection, run_connection_observed, Observer, RunLock, SyncError};
 

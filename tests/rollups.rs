@@ -5,7 +5,8 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use pulseboard::connectors::demo::{DemoConfig, DemoSource};
 use pulseboard::domain::records::{
-    AdDay, AdPlatform, Batch, FinancialStatus, Order, OrderLine, Refund, RefundLine,
+    Activity, ActivityKind, AdDay, AdPlatform, Batch, CallOutcome, FinancialStatus, Order,
+    OrderLine, Refund, RefundLine,
 };
 use pulseboard::domain::run::Trigger;
 use pulseboard::domain::{
@@ -654,4 +655,65 @@ fn in_the_background_a_settings_change_is_recomputed_without_holding_the_caller(
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_stored_rows_are_fresh(&s);
+}
+
+/// A page of activities marks the days of the ones it adds or changes
+/// (once per page, migration 16), and nothing for one re-read unchanged —
+/// Copper reads its trailing month again every sync.
+#[test]
+fn an_activity_page_marks_only_the_days_it_changes() {
+    let mut s = synced();
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    let at = |day: u32, h: u32| Utc.with_ymd_and_hms(2026, 10, day, h, 0, 0).unwrap();
+    let call = |id: &str, at, talk| Activity {
+        id: id.into(),
+        kind: ActivityKind::Call(CallOutcome::Answered),
+        at,
+        talk_time_s: talk,
+        member: Some("ana@acme.example".into()),
+    };
+    let page = |s: &mut Setup, list: Vec<Activity>| {
+        s.core
+            .store_mut()
+            .apply_page(s.conn, "calls", &Batch::Activities(list), None)
+            .unwrap();
+        let pending = s.core.store().pending_rollups(s.ws).unwrap();
+        rollups::refresh(s.core.store(), s.ws).unwrap();
+        pending.utc_days
+    };
+    let before = stored(&s, "2026-10-07", "2026-10-07");
+    let list = vec![
+        call("c1", at(7, 10), 60),
+        call("c2", at(7, 11), 30),
+        call("c3", at(8, 9), 5),
+    ];
+    assert_eq!(
+        page(&mut s, list.clone()),
+        utc_days(&["2026-10-07", "2026-10-08"])
+    );
+    let after = stored(&s, "2026-10-07", "2026-10-07");
+    let day = d("2026-10-07");
+    assert_eq!(after[&day].calls, before[&day].calls + 2);
+    assert_eq!(after[&day].talk_time_s, before[&day].talk_time_s + 90);
+
+    assert!(
+        page(&mut s, list).is_empty(),
+        "a page re-read unchanged marks nothing"
+    );
+    // One call's talk time filled in later, another moved to the 9th: their
+    // old and new days, nothing else.
+    let changed = vec![
+        call("c1", at(7, 10), 75),
+        call("c2", at(7, 11), 30),
+        call("c3", at(9, 9), 5),
+    ];
+    assert_eq!(
+        page(&mut s, changed),
+        utc_days(&["2026-10-07", "2026-10-08", "2026-10-09"])
+    );
+    assert_eq!(
+        stored(&s, "2026-10-07", "2026-10-07")[&day].talk_time_s,
+        before[&day].talk_time_s + 105
+    );
+    assert_same(&s);
 }

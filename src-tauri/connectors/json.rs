@@ -35,9 +35,22 @@ pub fn integer(v: &serde_json::Value, what: &str) -> Result<i64, String> {
 pub fn email(v: &serde_json::Value, key: &str) -> Option<String> {
     v.get(key)
         .and_then(serde_json::Value::as_str)
-        .map(str::trim)
+        .and_then(normal_email)
+}
+
+/// An e-mail as the product matches people: trimmed and lower case; `None`
+/// when empty.
+pub fn normal_email(raw: &str) -> Option<String> {
+    Some(raw.trim())
         .filter(|e| !e.is_empty())
         .map(str::to_lowercase)
+}
+
+/// The rows of a reply's JSON array, each as its own text, so a connector
+/// can read a row with a typed reader and fall back to a full one only for a
+/// row that reader refuses.
+pub fn rows(body: &[u8]) -> Result<Vec<&serde_json::value::RawValue>, serde_json::Error> {
+    serde_json::from_slice(body)
 }
 
 #[cfg(test)]

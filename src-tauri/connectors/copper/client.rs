@@ -72,11 +72,9 @@ fn explain(e: FetchError) -> FetchError {
     }
 }
 
-/// A search reply: its rows and the total Copper says there are.
+/// A search reply's rows.
 pub(super) struct Found {
     pub rows: Vec<Value>,
-    /// `X-PW-TOTAL`: an upper bound of the rows the search matches.
-    pub total: Option<u64>,
 }
 
 impl CopperSource {
@@ -109,6 +107,21 @@ impl CopperSource {
 
     /// POST a search; the reply is a bare array.
     pub(super) async fn search(&self, path: &str, body: &Value) -> Result<Found, FetchError> {
+        let (text, _) = self.search_body(path, body).await?;
+        match serde_json::from_slice::<Value>(&text) {
+            Ok(Value::Array(rows)) => Ok(Found { rows }),
+            Ok(_) => Err(self.odd("a search did not answer with an array")),
+            Err(e) => Err(self.odd(&format!("not JSON: {e}"))),
+        }
+    }
+
+    /// As [`Self::search`], the reply's body unread, with `X-PW-TOTAL` (an
+    /// upper bound of the rows the search matches).
+    pub(super) async fn search_body(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<(bytes::Bytes, Option<u64>), FetchError> {
         let url = self.url(path);
         let reply = self
             .http
@@ -120,11 +133,7 @@ impl CopperSource {
             .get("x-pw-total")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok());
-        match reply.json::<Value>() {
-            Ok(Value::Array(rows)) => Ok(Found { rows, total }),
-            Ok(_) => Err(self.odd("a search did not answer with an array")),
-            Err(e) => Err(self.odd(&format!("not JSON: {e}"))),
-        }
+        Ok((reply.body, total))
     }
 
     pub(super) fn odd(&self, what: &str) -> FetchError {

@@ -258,11 +258,10 @@ impl CopperSource {
             "maximum_activity_date": cursor::day_start(w.to) - 1,
             "activity_types": types.search_filter(),
         });
-        let found = self.search("activities/search", &body).await?;
-        if w.page == 1
-            && found.total.is_some_and(|t| t >= SEARCH_CAP)
-            && (w.to - w.from).num_days() > 1
-        {
+        let (text, total) = self.search_body("activities/search", &body).await?;
+        let rows = crate::connectors::json::rows(&text)
+            .map_err(|_| self.odd("a search did not answer with an array of rows"))?;
+        if w.page == 1 && total.is_some_and(|t| t >= SEARCH_CAP) && (w.to - w.from).num_days() > 1 {
             // More than a search returns: read the window in halves.
             let half = w.from + chrono::Days::new(((w.to - w.from).num_days() / 2) as u64);
             tracing::info!(from = %w.from, to = %w.to, "Copper's search cap reached; halving the window");
@@ -281,25 +280,21 @@ impl CopperSource {
         let mut bad = Vec::new();
         {
             let mut listed = self.listed.lock().expect("lock");
-            for row in &found.rows {
-                match records::activity(row, &types, &users) {
-                    Ok(Some(a)) => {
+            for row in &rows {
+                match records::activity_text(row.get(), &types, &users) {
+                    (_, Ok(Some(a))) => {
                         // `full_result` lists an e-mail once per recipient.
                         if listed.insert(a.id.clone()) {
                             activities.push(a);
                         }
                     }
-                    Ok(None) => {}
-                    Err(reason) => bad.push(BadRecord {
-                        id: row.get("id").map(|v| v.to_string()),
-                        reason,
-                    }),
+                    (_, Ok(None)) => {}
+                    (id, Err(reason)) => bad.push(BadRecord { id, reason }),
                 }
             }
         }
         let read = u64::from(w.page) * u64::from(self.cfg.page_size);
-        let last = found.rows.len() < self.cfg.page_size as usize
-            || found.total.is_some_and(|t| read >= t);
+        let last = rows.len() < self.cfg.page_size as usize || total.is_some_and(|t| read >= t);
         Ok(Page {
             batch: Batch::Activities(activities),
             bad,

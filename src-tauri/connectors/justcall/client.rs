@@ -133,6 +133,16 @@ impl JustcallSource {
         path: &str,
         query: &[(String, String)],
     ) -> Result<Value, FetchError> {
+        let body = self.get_body(path, query).await?;
+        serde_json::from_slice(&body).map_err(|e| self.odd(&format!("not JSON: {e}")))
+    }
+
+    /// As [`Self::get`], the reply's body unread.
+    pub(super) async fn get_body(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<bytes::Bytes, FetchError> {
         let url = self.url(path);
         let auth = format!("{}:{}", self.cfg.api_key, self.cfg.api_secret);
         let reply = self
@@ -157,9 +167,7 @@ impl JustcallSource {
             );
             tokio::time::sleep(wait).await;
         }
-        reply
-            .json()
-            .map_err(|e| self.odd(&format!("not JSON: {e}")))
+        Ok(reply.body)
     }
 
     pub(super) fn odd(&self, what: &str) -> FetchError {

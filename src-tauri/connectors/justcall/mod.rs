@@ -98,17 +98,15 @@ impl JustcallSource {
     }
 
     /// `data` and whether `next_page_link` says another page follows.
-    fn rows(&self, reply: &Value) -> Result<(Vec<Value>, bool), FetchError> {
-        let rows = reply
-            .get("data")
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| self.odd("no data array"))?;
+    fn rows(&self, mut reply: Value) -> Result<(Vec<Value>, bool), FetchError> {
         let more = reply
             .get("next_page_link")
             .and_then(Value::as_str)
             .is_some_and(|l| !l.is_empty());
-        Ok((rows, more))
+        match reply.get_mut("data").map(Value::take) {
+            Some(Value::Array(rows)) => Ok((rows, more)),
+            _ => Err(self.odd("no data array")),
+        }
     }
 
     async fn users_page(&self, c: Pages) -> Result<Page, FetchError> {
@@ -121,7 +119,7 @@ impl JustcallSource {
                 ],
             )
             .await?;
-        let (rows, more) = self.rows(&reply)?;
+        let (rows, more) = self.rows(reply)?;
         let (users, bad) = parse_each(&rows, "id", records::user);
         Ok(Page {
             batch: Batch::Users(users),
@@ -145,14 +143,35 @@ impl JustcallSource {
         if let Some(last) = c.last_id {
             query.push(("last_call_id_fetched".to_string(), last.to_string()));
         }
-        let reply = self.get("calls", &query).await?;
-        let (rows, more) = self.rows(&reply)?;
-        let (calls, bad): (_, Vec<BadRecord>) = parse_each(&rows, "id", records::call);
-        let last_id = rows
-            .iter()
-            .filter_map(|r| r.get("id").and_then(Value::as_i64))
-            .max()
-            .or(c.last_id);
+        let body = self.get_body("calls", &query).await?;
+        #[derive(serde::Deserialize)]
+        struct Reply<'a> {
+            #[serde(borrow)]
+            data: Option<Vec<&'a serde_json::value::RawValue>>,
+            next_page_link: Option<Value>,
+        }
+        let reply: Reply<'_> =
+            serde_json::from_slice(&body).map_err(|e| self.odd(&format!("not JSON: {e}")))?;
+        let rows = reply.data.ok_or_else(|| self.odd("no data array"))?;
+        let more = reply
+            .next_page_link
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_some_and(|l| !l.is_empty());
+        let mut calls = Vec::with_capacity(rows.len());
+        let mut bad: Vec<BadRecord> = Vec::new();
+        let mut last_id = c.last_id;
+        for row in rows {
+            let (id, call) = records::call_text(row.get());
+            last_id = last_id.max(id);
+            match call {
+                Ok(a) => calls.push(a),
+                Err(reason) => bad.push(BadRecord {
+                    id: id.map(|n| n.to_string()),
+                    reason,
+                }),
+            }
+        }
         let (next, more) = if more {
             (
                 Calls {
@@ -230,7 +249,7 @@ impl Source for JustcallSource {
                     ],
                 )
                 .await?;
-            let (rows, more) = self.rows(&reply)?;
+            let (rows, more) = self.rows(reply)?;
             agents += rows.len() as u64;
             if !more {
                 break;

@@ -1,33 +1,53 @@
 //! Sales activities (e-mails, CRM calls, leads, dialer calls), upserted by
 //! the source's id and read by time.
 
-use super::{parse_ts, ts, LoadedRecords, Range};
+use super::{parse_ts, pause_marks, resume_marks, ts, workspace_of, LoadedRecords, Range};
 use crate::domain::records::{Activity, ActivityKind, CallOutcome};
 use crate::store::Result;
 use rusqlite::{params, Connection, Transaction};
+use std::collections::BTreeSet;
 
-/// Store a page of activities.
+/// Store a page of activities. An activity stored already and unchanged is
+/// not written again; the days of those inserted or changed are marked once
+/// each (migration 16).
 pub(super) fn upsert(tx: &Transaction<'_>, c: i64, list: &[Activity]) -> rusqlite::Result<u64> {
-    let mut n = 0;
-    let mut stmt = tx.prepare_cached(
-        "INSERT INTO activities (connection_id, source_id, kind, at, talk_time_s, member)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (connection_id, source_id) DO UPDATE SET
-                 kind = excluded.kind, at = excluded.at, talk_time_s = excluded.talk_time_s,
-                 member = excluded.member",
-    )?;
-    for a in list {
-        stmt.execute(params![
-            c,
-            a.id,
-            kind_text(a.kind),
-            ts(a.at),
-            a.talk_time_s,
-            a.member
-        ])?;
-        n += 1;
+    let workspace = workspace_of(tx, c)?;
+    pause_marks(tx, c)?;
+    let mut days = BTreeSet::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO activities (connection_id, source_id, kind, at, talk_time_s, member)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (connection_id, source_id) DO UPDATE SET
+                     kind = excluded.kind, at = excluded.at, talk_time_s = excluded.talk_time_s,
+                     member = excluded.member
+                 WHERE kind IS NOT excluded.kind OR at IS NOT excluded.at
+                    OR talk_time_s IS NOT excluded.talk_time_s OR member IS NOT excluded.member
+                 RETURNING substr(at, 1, 10)",
+        )?;
+        for a in list {
+            let mut written = stmt.query(params![
+                c,
+                a.id,
+                kind_text(a.kind),
+                ts(a.at),
+                a.talk_time_s,
+                a.member
+            ])?;
+            if let Some(row) = written.next()? {
+                days.insert(row.get::<_, String>(0)?);
+            }
+        }
     }
-    Ok(n)
+    resume_marks(tx, c)?;
+    let mut mark = tx.prepare_cached(
+        "INSERT INTO rollup_dirty (workspace_id, kind, day) VALUES (?1, 'utc_day', ?2)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for day in days {
+        mark.execute(params![workspace, day])?;
+    }
+    Ok(list.len() as u64)
 }
 
 fn kind_text(kind: ActivityKind) -> &'static str {

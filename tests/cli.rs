@@ -666,3 +666,50 @@ fn a_data_dir_on_a_read_only_filesystem_is_a_clear_error() {
             "cannot create the folder /proc/pulseboard-test-data",
         ));
 }
+
+/// The command never loads the window system: GTK and WebKit are the
+/// desktop app's (`pulseboard-desktop`), so a command starts in milliseconds.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_command_does_not_link_the_window_system() {
+    let out = std::process::Command::new("ldd")
+        .arg(common::bin())
+        .output()
+        .unwrap();
+    let libs = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{libs}");
+    for gui in ["libgtk-3", "libwebkit2gtk", "libjavascriptcore", "libgdk-3"] {
+        assert!(!libs.contains(gui), "pulseboard links {gui}:\n{libs}");
+    }
+    let desktop = common::bin().with_file_name("pulseboard-desktop");
+    let out = std::process::Command::new("ldd")
+        .arg(&desktop)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("libwebkit2gtk"));
+}
+
+/// Without a command, `pulseboard` hands over to the desktop app beside it;
+/// when that is missing it says so and what to do, rather than nothing.
+#[test]
+fn a_missing_desktop_app_is_said_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("pulseboard");
+    std::fs::copy(common::bin(), &alone).unwrap();
+    let out = std::process::Command::new(&alone)
+        .env("PULSEBOARD_DATA_DIR", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("cannot start the desktop app") && said.contains("pulseboard-desktop"),
+        "{said}"
+    );
+    // Commands still work from the lone binary.
+    let out = std::process::Command::new(&alone)
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}

@@ -293,6 +293,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    println!("RSS with the fakes loaded {:.1} MiB", rss_mib());
 
     // 1. Limits off.
     let dir = tempfile::tempdir().unwrap();

@@ -717,3 +717,41 @@ fn an_activity_page_marks_only_the_days_it_changes() {
     );
     assert_same(&s);
 }
+
+/// An ad day re-read unchanged (Meta's and Google's windows re-read weeks
+/// every sync) marks nothing; a restated one marks its day.
+#[test]
+fn an_ad_day_re_read_unchanged_marks_nothing() {
+    let mut s = synced();
+    let row = |spend| AdDay {
+        platform: AdPlatform::Meta,
+        campaign_id: "reread-campaign".into(),
+        date: d("2026-10-06"),
+        spend,
+        impressions: 500,
+        clicks: 5,
+        reach: 400,
+        purchases: Decimal::ONE,
+        purchase_value: Decimal::new(2000, 2),
+    };
+    let page = |s: &mut Setup, spend| {
+        s.core
+            .store_mut()
+            .apply_page(s.conn, "ads", &Batch::AdDays(vec![row(spend)]), None)
+            .unwrap();
+        let pending = s.core.store().pending_rollups(s.ws).unwrap();
+        rollups::refresh(s.core.store(), s.ws).unwrap();
+        pending.local_days
+    };
+    rollups::refresh(s.core.store(), s.ws).unwrap();
+    assert_eq!(
+        page(&mut s, Decimal::new(900, 2)),
+        utc_days(&["2026-10-06"])
+    );
+    assert!(page(&mut s, Decimal::new(900, 2)).is_empty());
+    assert_eq!(
+        page(&mut s, Decimal::new(950, 2)),
+        utc_days(&["2026-10-06"])
+    );
+    assert_same(&s);
+}

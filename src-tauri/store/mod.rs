@@ -37,7 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_members.sql"),
     include_str!("migrations/0014_opportunities.sql"),
     include_str!("migrations/0015_member_reads_covered.sql"),
-    include_str!("migrations/0016_activity_page_marks.sql"),
+    include_str!("migrations/0016_page_marks_for_activities_and_ads.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,43 +1,66 @@
 //! Ad days (campaign × day), upserted by (platform, campaign, date) and read
 //! by date.
 
-use super::{LoadedRecords, Range};
+use super::{pause_marks, resume_marks, workspace_of, LoadedRecords, Range};
 use crate::domain::records::{AdDay, AdPlatform};
 use crate::store::{parse_decimal, Result};
 use rusqlite::{params, Connection, Transaction};
+use std::collections::BTreeSet;
 
-/// Store a page of ad days.
+/// Store a page of ad days. A day stored already and unchanged is not
+/// written again; the days inserted or changed are marked once each
+/// (migration 16).
 pub(super) fn upsert(tx: &Transaction<'_>, c: i64, days: &[AdDay]) -> rusqlite::Result<u64> {
-    let mut n = 0;
-    let mut stmt = tx.prepare_cached(
-            "INSERT INTO ad_days (connection_id, platform, campaign_id, date, spend, impressions, clicks,
-                 reach, purchases, purchase_value)
+    let workspace = workspace_of(tx, c)?;
+    pause_marks(tx, c)?;
+    let mut written = BTreeSet::new();
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO ad_days (connection_id, platform, campaign_id, date, spend, impressions,
+                 clicks, reach, purchases, purchase_value)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (connection_id, campaign_id, date) DO UPDATE SET
-                 platform = excluded.platform, spend = excluded.spend, impressions = excluded.impressions,
-                 clicks = excluded.clicks, reach = excluded.reach, purchases = excluded.purchases,
-                 purchase_value = excluded.purchase_value",
+                 platform = excluded.platform, spend = excluded.spend,
+                 impressions = excluded.impressions, clicks = excluded.clicks,
+                 reach = excluded.reach, purchases = excluded.purchases,
+                 purchase_value = excluded.purchase_value
+             WHERE platform IS NOT excluded.platform OR spend IS NOT excluded.spend
+                OR impressions IS NOT excluded.impressions OR clicks IS NOT excluded.clicks
+                OR reach IS NOT excluded.reach OR purchases IS NOT excluded.purchases
+                OR purchase_value IS NOT excluded.purchase_value
+             RETURNING date",
         )?;
-    for a in days {
-        let platform = match a.platform {
-            AdPlatform::Meta => "meta",
-            AdPlatform::Google => "google",
-        };
-        stmt.execute(params![
-            c,
-            platform,
-            a.campaign_id,
-            a.date.to_string(),
-            a.spend.to_string(),
-            a.impressions,
-            a.clicks,
-            a.reach,
-            a.purchases.to_string(),
-            a.purchase_value.to_string(),
-        ])?;
-        n += 1;
+        for a in days {
+            let platform = match a.platform {
+                AdPlatform::Meta => "meta",
+                AdPlatform::Google => "google",
+            };
+            let mut rows = stmt.query(params![
+                c,
+                platform,
+                a.campaign_id,
+                a.date.to_string(),
+                a.spend.to_string(),
+                a.impressions,
+                a.clicks,
+                a.reach,
+                a.purchases.to_string(),
+                a.purchase_value.to_string(),
+            ])?;
+            if let Some(row) = rows.next()? {
+                written.insert(row.get::<_, String>(0)?);
+            }
+        }
     }
-    Ok(n)
+    resume_marks(tx, c)?;
+    let mut mark = tx.prepare_cached(
+        "INSERT INTO rollup_dirty (workspace_id, kind, day) VALUES (?1, 'local_day', ?2)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for day in written {
+        mark.execute(params![workspace, day])?;
+    }
+    Ok(days.len() as u64)
 }
 
 /// The range's ad days.

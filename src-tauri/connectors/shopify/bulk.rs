@@ -6,6 +6,7 @@
 
 use super::client::Shop;
 use super::cursor::{iso, BulkAt, Pass};
+use super::poll::PollPlan;
 use super::records::Draft;
 use super::{
     bad_order, ShopifySource, LINE_FIELDS, ORDER_FIELDS, REFUND_LINE_FIELDS, REFUND_SHIPPING_FIELDS,
@@ -25,6 +26,8 @@ pub(super) struct BulkResult {
     orders: Vec<Order>,
     bad: Vec<BadRecord>,
     max: Option<DateTime<Utc>>,
+    /// The objects (JSONL lines) Shopify counted in it.
+    objects: u64,
 }
 
 /// The next span's export, being read on a thread of its own.
@@ -115,6 +118,7 @@ impl ShopifySource {
         &self,
         since: DateTime<Utc>,
         step: Option<i64>,
+        expected: Option<u64>,
     ) -> Result<(), FetchError> {
         let worker = ShopifySource {
             cfg: self.cfg.clone(),
@@ -134,7 +138,7 @@ impl ShopifySource {
                     .and_then(|rt| {
                         rt.block_on(async {
                             let id = worker.start_bulk(since, until).await?;
-                            worker.read_bulk(&id, until).await
+                            worker.read_bulk(&id, until, expected).await
                         })
                     });
                 // Nobody waits for it when the run has ended.
@@ -161,7 +165,7 @@ impl ShopifySource {
         }
         let until = self.window_end(since, step);
         let id = self.start_bulk(since, until).await?;
-        self.read_bulk(&id, until).await
+        self.read_bulk(&id, until, None).await
     }
 
     pub(super) async fn bulk_page(&self, mut pass: Pass) -> Result<Page, FetchError> {
@@ -174,7 +178,8 @@ impl ShopifySource {
             }
             let result = self.export(pass.since, pass.step).await?;
             if let Some(next) = result.until {
-                self.read_ahead(next, pass.step)?;
+                // As long a span of time: about as many objects.
+                self.read_ahead(next, pass.step, Some(result.objects))?;
             }
             let bad = result.bad.clone();
             let next = Pass {
@@ -195,7 +200,7 @@ impl ShopifySource {
         };
         if held.as_ref().map(|r| r.id.as_str()) != Some(at.id.as_str()) {
             // A run that stopped mid-export: read the same export again.
-            *held = Some(self.read_bulk(&at.id, at.until).await?);
+            *held = Some(self.read_bulk(&at.id, at.until, None).await?);
         }
         let result = held.as_mut().expect("set above");
         let end = (at.done + self.cfg.bulk_page).min(result.orders.len());
@@ -279,7 +284,7 @@ impl ShopifySource {
                     let other = other.trim_end_matches(['.', ',']).to_string();
                     tracing::info!(operation = %other, "another bulk export is running; waiting for it");
                     // Its outcome is not ours; only its end matters.
-                    let _ = self.wait_bulk(&other).await;
+                    let _ = self.wait_bulk(&other, None).await;
                 }
                 None => {
                     return Err(self.shop.odd(&format!(
@@ -293,22 +298,37 @@ impl ShopifySource {
             .odd("another bulk export kept running; try again later"))
     }
 
-    /// Poll the operation until it ends; its result URL (none when it found
-    /// nothing).
-    pub(super) async fn wait_bulk(&self, id: &str) -> Result<Option<String>, FetchError> {
+    /// Poll the operation until it ends (see `poll.rs` for when); its result
+    /// URL (none when it found nothing) and how many objects it holds.
+    /// `expected`: how many it likely will (the span before it).
+    pub(super) async fn wait_bulk(
+        &self,
+        id: &str,
+        expected: Option<u64>,
+    ) -> Result<(Option<String>, u64), FetchError> {
         let query = "query Poll($id: ID!) {
   node(id: $id) { ... on BulkOperation { id status errorCode objectCount url } }
 }";
-        let mut wait = self.cfg.bulk_poll;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(6 * 60 * 60);
+        let mut plan = PollPlan::new(self.cfg.bulk_poll, expected);
+        let started = tokio::time::Instant::now();
+        let deadline = started + Duration::from_secs(6 * 60 * 60);
         loop {
             let data = self.shop.query(query, json!({"id": id}), 1.0).await?;
             let op = data
                 .get("node")
                 .filter(|n| !n.is_null())
                 .ok_or_else(|| self.shop.odd(&format!("bulk operation {id} is unknown")))?;
+            // An unsigned 64-bit count, which GraphQL sends as a string.
+            let objects = match op.get("objectCount") {
+                Some(Value::String(s)) => s.parse().unwrap_or(0),
+                Some(v) => v.as_u64().unwrap_or(0),
+                None => 0,
+            };
             match op.get("status").and_then(Value::as_str).unwrap_or("") {
-                "COMPLETED" => return Ok(op.get("url").and_then(Value::as_str).map(String::from)),
+                "COMPLETED" => {
+                    let url = op.get("url").and_then(Value::as_str).map(String::from);
+                    return Ok((url, objects));
+                }
                 s @ ("FAILED" | "CANCELED" | "CANCELING" | "EXPIRED") => {
                     let code = op
                         .get("errorCode")
@@ -321,10 +341,7 @@ impl ShopifySource {
                 _ if tokio::time::Instant::now() > deadline => {
                     return Err(self.shop.odd("the bulk export did not finish in 6 hours"))
                 }
-                _ => {
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(Duration::from_secs(10));
-                }
+                _ => tokio::time::sleep(plan.after(started.elapsed(), objects)).await,
             }
         }
     }
@@ -335,6 +352,7 @@ impl ShopifySource {
         &self,
         id: &str,
         until: Option<DateTime<Utc>>,
+        expected: Option<u64>,
     ) -> Result<BulkResult, FetchError> {
         let mut result = BulkResult {
             id: id.to_string(),
@@ -342,8 +360,11 @@ impl ShopifySource {
             orders: vec![],
             bad: vec![],
             max: None,
+            objects: 0,
         };
-        let Some(url) = self.wait_bulk(id).await? else {
+        let (url, objects) = self.wait_bulk(id, expected).await?;
+        result.objects = objects;
+        let Some(url) = url else {
             return Ok(result);
         };
         let mut resp = self.shop.download(&url).await?;

@@ -26,6 +26,7 @@
 mod bulk;
 pub mod client;
 mod cursor;
+pub mod poll;
 pub mod records;
 
 use crate::connectors::source::{Page, Source, SourceError, SourceInputs};
@@ -71,7 +72,8 @@ pub struct ShopifyConfig {
     pub overlap: Span,
     /// A backlog longer than this is read through a bulk operation.
     pub bulk_over_days: i64,
-    /// First wait between polls of a bulk operation (doubling, at most 10 s).
+    /// First wait between polls of a bulk operation (then as `poll.rs` says:
+    /// growing by half up to 2 s, or timed from `objectCount`'s rate).
     pub bulk_poll: Duration,
     /// Orders handed to the engine per page of a bulk export. A page is one
     /// transaction: at 10,000 a backfill commits the same index pages a tenth
@@ -95,7 +97,7 @@ impl ShopifyConfig {
             history_days: Some(HISTORY_DAYS),
             overlap: Span::minutes(2),
             bulk_over_days: 30,
-            bulk_poll: Duration::from_secs(1),
+            bulk_poll: Duration::from_millis(250),
             bulk_page: 10_000,
             bulk_windows: 5,
             now: Utc::now(),

@@ -97,6 +97,8 @@ struct BulkOp {
     fail: bool,
     jsonl: Option<axum::body::Bytes>,
     lines: usize,
+    /// With an export rate: when it started, and when it is written.
+    timed: Option<(Instant, Instant)>,
 }
 
 pub struct ShopState {
@@ -134,8 +136,16 @@ pub struct ShopState {
     /// waits on nothing the fake does).
     pub reuse_exports: bool,
     exports: HashMap<String, (axum::body::Bytes, usize)>,
-    /// Polls a bulk operation stays RUNNING.
+    /// Polls a bulk operation stays RUNNING (without an export rate).
     pub bulk_polls: usize,
+    /// Objects a second an export is written at, as Shopify works: a bulk
+    /// operation stays RUNNING, its `objectCount` growing, until all its
+    /// lines are written; `None`: it stays RUNNING `bulk_polls` polls.
+    pub export_rate: Option<f64>,
+    /// This app's bulk queries that may run at once (five since 2026-01).
+    pub max_running: usize,
+    /// The whole bulk query of every export started, in order.
+    pub bulk_full_queries: Vec<String>,
     /// Another app's bulk query is running for this many more polls of it.
     pub other_bulk_polls: usize,
     // what happened
@@ -198,6 +208,9 @@ impl ShopState {
             reuse_exports: false,
             exports: HashMap::new(),
             bulk_polls: 2,
+            export_rate: None,
+            max_running: 5,
+            bulk_full_queries: Vec::new(),
             other_bulk_polls: 0,
             requests: 0,
             operations: vec![],
@@ -727,11 +740,22 @@ const OTHER_OP: u64 = 777;
 
 fn start_bulk(s: &mut ShopState, query: &str) -> Value {
     let user_error = |m: String| json!({"bulkOperation": null, "userErrors": [{"field": ["query"], "message": m}]});
-    if s.other_bulk_polls > 0 || s.ops.values().any(|o| o.polls_left > 0) {
+    let now = Instant::now();
+    let running: Vec<u64> = s
+        .ops
+        .iter()
+        .filter(|(_, o)| match o.timed {
+            Some((_, ready)) => ready > now,
+            None => o.polls_left > 0,
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    // Another app's operation, in this fake, holds every slot.
+    if s.other_bulk_polls > 0 || running.len() >= s.max_running.max(1) {
         let running = if s.other_bulk_polls > 0 {
             OTHER_OP
         } else {
-            *s.ops.iter().find(|(_, o)| o.polls_left > 0).unwrap().0
+            running[0]
         };
         return user_error(format!(
             "A bulk query operation for this app and shop is already in progress: {}.",
@@ -767,16 +791,24 @@ fn start_bulk(s: &mut ShopState, query: &str) -> Value {
         .unwrap_or_default()
         .to_string();
     s.bulk_queries.push(search);
-    s.ops.insert(
-        id,
-        BulkOp {
-            query: query.into(),
-            polls_left: s.bulk_polls,
-            fail,
-            jsonl: None,
-            lines: 0,
-        },
-    );
+    s.bulk_full_queries.push(query.to_string());
+    let mut op = BulkOp {
+        query: query.into(),
+        polls_left: s.bulk_polls,
+        fail,
+        jsonl: None,
+        lines: 0,
+        timed: None,
+    };
+    if let Some(rate) = s.export_rate.filter(|r| *r > 0.0) {
+        // Written now, ready when Shopify would have written it.
+        let started = Instant::now();
+        let (jsonl, lines) = export(s, query);
+        s.export_time += started.elapsed();
+        let ready = started + std::time::Duration::from_secs_f64(lines as f64 / rate);
+        (op.jsonl, op.lines, op.timed) = (Some(jsonl), lines, Some((started, ready)));
+    }
+    s.ops.insert(id, op);
     json!({"bulkOperation": {"__typename": "BulkOperation", "id": gid("BulkOperation", id), "status": "CREATED"}, "userErrors": []})
 }
 
@@ -801,7 +833,16 @@ fn poll_bulk(s: &mut ShopState, n: u64) -> Value {
     let Some(op) = s.ops.get(&n) else {
         return Value::Null;
     };
-    if op.polls_left > 0 {
+    if let (Some((started, ready)), Some(rate)) = (op.timed, s.export_rate) {
+        let now = Instant::now();
+        if now < ready {
+            let written = (now.duration_since(started).as_secs_f64() * rate) as usize;
+            return op_json(
+                "RUNNING",
+                json!({"objectCount": written.min(op.lines).to_string()}),
+            );
+        }
+    } else if op.polls_left > 0 {
         s.ops.get_mut(&n).unwrap().polls_left -= 1;
         return op_json("RUNNING", json!({}));
     }

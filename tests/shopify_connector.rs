@@ -412,7 +412,9 @@ fn a_long_backfill_goes_through_a_bulk_operation_which_may_fail_or_wait_for_anot
     // Every order came through exports (splitting the backfill into spans
     // asks only for the oldest `updatedAt`, no order).
     assert!(s.served_orders.is_empty(), "no order was read page by page");
-    assert_eq!(s.bulk_started, 1 + 5, "the failed export, then five spans");
+    // Every span's export is started at once (five at a time since
+    // 2026-01): the failed run's five, then five spans.
+    assert_eq!(s.bulk_started, 5 + 5, "the failed run's exports, then five spans");
     let lines: usize = s.orders.iter().map(|o| o.lines.len()).sum();
     let refund_count: usize = s.orders.iter().map(|o| o.refunds.len()).sum();
     let c = counts(dir.path());
@@ -436,14 +438,15 @@ fn a_backfill_reads_spans_of_updates_one_export_each_and_resumes_at_the_span_tha
     let (base, shop) = shopify_fake::start(shop);
     connect(dir.path(), &base, &token, "all");
 
-    // The third span's export fails (read ahead while the second is stored).
+    // The five spans' exports start at once, and the third one fails: the
+    // first two are read and stored in turn, then the stream stops.
     shop.lock().unwrap().bulk_fail_nth = Some(3);
     let (ok, text) = sync(dir.path());
     assert!(!ok, "{text}");
     assert!(text.contains("FAILED"), "{text}");
     let (first_two, failed) = {
         let s = shop.lock().unwrap();
-        assert_eq!(s.bulk_queries.len(), 3, "{:?}", s.bulk_queries);
+        assert_eq!(s.bulk_queries.len(), 5, "{:?}", s.bulk_queries);
         (s.bulk_queries[..2].to_vec(), s.bulk_queries[2].clone())
     };
     // Each span starts where the one before it ended.
@@ -481,10 +484,11 @@ fn a_backfill_reads_spans_of_updates_one_export_each_and_resumes_at_the_span_tha
     let (ok, text) = sync(dir.path());
     assert!(ok, "{text}");
     let s = shop.lock().unwrap();
-    assert_eq!(s.bulk_queries.len(), 6, "{:?}", s.bulk_queries);
-    assert_eq!(s.bulk_queries[3], failed, "the same span again");
+    // The failed span and the two after it, started at once again.
+    assert_eq!(s.bulk_queries.len(), 8, "{:?}", s.bulk_queries);
+    assert_eq!(s.bulk_queries[5], failed, "the same span again");
     assert_eq!(
-        bounds(&s.bulk_queries[5]).1,
+        bounds(&s.bulk_queries[7]).1,
         None,
         "the last span is open-ended"
     );

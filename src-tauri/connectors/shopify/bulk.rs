@@ -1,8 +1,10 @@
 //! Bulk operations for a long backlog of orders: the backlog is cut into
-//! spans of updates, one export each; while the engine stores one span, the
-//! next is exported, downloaded and parsed on a thread of its own (own
-//! runtime and HTTP client). The cursor keeps the span, so a failed or
-//! stopped run resumes at its span.
+//! spans of updates, one export each. The spans' exports are all started at
+//! once (Shopify runs up to five per app and shop since 2026-01), and read
+//! and stored in order: while the engine stores one span, the next is
+//! downloaded and parsed on a thread of its own (own runtime and HTTP
+//! client). The cursor keeps the span, so a failed or stopped run resumes at
+//! its span.
 
 use super::client::Shop;
 use super::cursor::{iso, BulkAt, Pass};
@@ -28,6 +30,16 @@ pub(super) struct BulkResult {
     max: Option<DateTime<Utc>>,
     /// The objects (JSONL lines) Shopify counted in it.
     objects: u64,
+}
+
+/// Bulk query operations an app may run at once per shop (API 2026-01 on).
+const MAX_AT_ONCE: usize = 5;
+
+/// What asking to start an export came to.
+enum Started {
+    Id(String),
+    /// The slots are taken; this operation holds one.
+    Busy(String),
 }
 
 /// The next span's export, being read on a thread of its own.
@@ -125,8 +137,10 @@ impl ShopifySource {
             shop: Shop::new(self.shop.http.sibling()?, &self.cfg.base, &self.cfg.token),
             bulk: tokio::sync::Mutex::new(None),
             ahead: std::sync::Mutex::new(None),
+            started: Default::default(),
         };
         let until = self.window_end(since, step);
+        let already = self.take_started(since);
         let (send, result) = tokio::sync::oneshot::channel();
         std::thread::Builder::new()
             .name("shopify-export".into())
@@ -137,7 +151,10 @@ impl ShopifySource {
                     .map_err(|e| FetchError::Setup(format!("no runtime for the export: {e}")))
                     .and_then(|rt| {
                         rt.block_on(async {
-                            let id = worker.start_bulk(since, until).await?;
+                            let id = match already {
+                                Some(id) => id,
+                                None => worker.start_bulk(since, until).await?,
+                            };
                             worker.read_bulk(&id, until, expected).await
                         })
                     });
@@ -164,8 +181,41 @@ impl ShopifySource {
                 .map_err(|_| self.shop.odd("the export thread ended without a result"))?;
         }
         let until = self.window_end(since, step);
-        let id = self.start_bulk(since, until).await?;
+        let id = match self.take_started(since) {
+            Some(id) => id,
+            None => self.start_bulk(since, until).await?,
+        };
         self.read_bulk(&id, until, None).await
+    }
+
+    fn take_started(&self, since: DateTime<Utc>) -> Option<String> {
+        self.started.lock().expect("not poisoned").remove(&since)
+    }
+
+    /// Start the exports of the spans after `since` now, while Shopify
+    /// allows (five bulk queries at once per app and shop since 2026-01), so
+    /// they are written while the ones before them are read and stored; each
+    /// is still read and stored in its turn, so the cursor never passes a
+    /// span that is not stored. One refused because the slots are taken
+    /// (another app's export holds one) is started in its turn instead.
+    async fn start_ahead(&self, since: DateTime<Utc>, step: Option<i64>) -> Result<(), FetchError> {
+        let mut at = since;
+        for _ in 1..MAX_AT_ONCE {
+            let Some(next) = self.window_end(at, step) else {
+                return Ok(());
+            };
+            match self
+                .try_start_bulk(next, self.window_end(next, step))
+                .await?
+            {
+                Started::Id(id) => {
+                    self.started.lock().expect("not poisoned").insert(next, id);
+                }
+                Started::Busy(_) => return Ok(()),
+            }
+            at = next;
+        }
+        Ok(())
     }
 
     pub(super) async fn bulk_page(&self, mut pass: Pass) -> Result<Page, FetchError> {
@@ -175,6 +225,19 @@ impl ShopifySource {
             // orders follow page by page while the span after it is read.
             if pass.step.is_none() {
                 (pass.since, pass.step) = self.plan_windows(pass.since).await?;
+            }
+            let in_flight = self.ahead.lock().expect("not poisoned").is_some()
+                || !self.started.lock().expect("not poisoned").is_empty();
+            if !in_flight {
+                // This span's export, then the next ones' while Shopify
+                // allows: they are written while this one is read.
+                let until = self.window_end(pass.since, pass.step);
+                let id = self.start_bulk(pass.since, until).await?;
+                self.started
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(pass.since, id);
+                self.start_ahead(pass.since, pass.step).await?;
             }
             let result = self.export(pass.since, pass.step).await?;
             if let Some(next) = result.until {
@@ -240,62 +303,74 @@ impl ShopifySource {
         })
     }
 
-    /// Start the export; when another bulk query of this app is running,
-    /// wait for it to end first (Shopify runs one at a time).
+    /// Start the export; when Shopify's slots are taken (another bulk query
+    /// of this app, or another app's), wait for the one it names to end
+    /// first, then ask again.
     pub(super) async fn start_bulk(
         &self,
         since: DateTime<Utc>,
         until: Option<DateTime<Utc>>,
     ) -> Result<String, FetchError> {
-        let mutation = "mutation Export($query: String!) {
-  bulkOperationRunQuery(query: $query) { bulkOperation { id status } userErrors { field message } }
-}";
-        let inner = Self::bulk_query(since, until);
         for _ in 0..5 {
-            let data = self
-                .shop
-                .query(mutation, json!({"query": inner}), 10.0)
-                .await?;
-            let payload = data
-                .get("bulkOperationRunQuery")
-                .ok_or_else(|| self.shop.odd("no bulkOperationRunQuery payload"))?;
-            if let Some(id) = payload.pointer("/bulkOperation/id").and_then(Value::as_str) {
-                tracing::info!(operation = id, "Shopify bulk export started");
-                return Ok(id.to_string());
-            }
-            let message = payload
-                .get("userErrors")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|e| e.get("message").and_then(Value::as_str))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let running = message
-                .contains("already in progress")
-                .then(|| {
-                    message
-                        .split_whitespace()
-                        .find(|w| w.starts_with("gid://shopify/BulkOperation/"))
-                })
-                .flatten();
-            match running {
-                Some(other) => {
-                    let other = other.trim_end_matches(['.', ',']).to_string();
-                    tracing::info!(operation = %other, "another bulk export is running; waiting for it");
+            match self.try_start_bulk(since, until).await? {
+                Started::Id(id) => return Ok(id),
+                Started::Busy(other) => {
+                    tracing::info!(operation = %other, "Shopify's bulk slots are taken; waiting for one");
                     // Its outcome is not ours; only its end matters.
                     let _ = self.wait_bulk(&other, None).await;
-                }
-                None => {
-                    return Err(self.shop.odd(&format!(
-                        "Shopify would not start the bulk export: {message}"
-                    )))
                 }
             }
         }
         Err(self
             .shop
-            .odd("another bulk export kept running; try again later"))
+            .odd("other bulk exports kept running; try again later"))
+    }
+
+    /// Ask Shopify to start the export of a span, once.
+    async fn try_start_bulk(
+        &self,
+        since: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Started, FetchError> {
+        let mutation = "mutation Export($query: String!) {
+  bulkOperationRunQuery(query: $query) { bulkOperation { id status } userErrors { field message } }
+}";
+        let inner = Self::bulk_query(since, until);
+        let data = self
+            .shop
+            .query(mutation, json!({"query": inner}), 10.0)
+            .await?;
+        let payload = data
+            .get("bulkOperationRunQuery")
+            .ok_or_else(|| self.shop.odd("no bulkOperationRunQuery payload"))?;
+        if let Some(id) = payload.pointer("/bulkOperation/id").and_then(Value::as_str) {
+            tracing::info!(operation = id, "Shopify bulk export started");
+            return Ok(Started::Id(id.to_string()));
+        }
+        let message = payload
+            .get("userErrors")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("message").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let running = message
+            .contains("already in progress")
+            .then(|| {
+                message
+                    .split_whitespace()
+                    .find(|w| w.starts_with("gid://shopify/BulkOperation/"))
+            })
+            .flatten();
+        match running {
+            Some(other) => Ok(Started::Busy(
+                other.trim_end_matches(['.', ',']).to_string(),
+            )),
+            None => Err(self.shop.odd(&format!(
+                "Shopify would not start the bulk export: {message}"
+            ))),
+        }
     }
 
     /// Poll the operation until it ends (see `poll.rs` for when); its result

@@ -138,6 +138,8 @@ pub struct ShopifySource {
     shop: Shop,
     bulk: tokio::sync::Mutex<Option<BulkResult>>,
     ahead: std::sync::Mutex<Option<Ahead>>,
+    /// Exports started ahead of their turn, by the start of their span.
+    started: std::sync::Mutex<std::collections::HashMap<DateTime<Utc>, String>>,
 }
 
 impl ShopifySource {
@@ -149,6 +151,7 @@ impl ShopifySource {
             shop,
             bulk: tokio::sync::Mutex::new(None),
             ahead: std::sync::Mutex::new(None),
+            started: Default::default(),
         })
     }
 

@@ -21,10 +21,8 @@
 
 mod common;
 
-#[allow(dead_code)]
 #[path = "../tests/common/copper_fake.rs"]
 mod copper_fake;
-#[allow(dead_code)]
 #[path = "../tests/common/justcall_fake.rs"]
 mod justcall_fake;
 #[path = "../tests/common/serve.rs"]

@@ -414,7 +414,11 @@ fn a_long_backfill_goes_through_a_bulk_operation_which_may_fail_or_wait_for_anot
     assert!(s.served_orders.is_empty(), "no order was read page by page");
     // Every span's export is started at once (five at a time since
     // 2026-01): the failed run's five, then five spans.
-    assert_eq!(s.bulk_started, 5 + 5, "the failed run's exports, then five spans");
+    assert_eq!(
+        s.bulk_started,
+        5 + 5,
+        "the failed run's exports, then five spans"
+    );
     let lines: usize = s.orders.iter().map(|o| o.lines.len()).sum();
     let refund_count: usize = s.orders.iter().map(|o| o.refunds.len()).sum();
     let c = counts(dir.path());

@@ -29,7 +29,7 @@ mod justcall_fake;
 mod serve;
 
 use chrono::{Duration as Span, Utc};
-use common::{bench_core, connection_input, env_or, peak_rss_mib};
+use common::{bench_core, connection_input, cpu_seconds, env_or, peak_rss_mib, rss_mib};
 use copper_fake::{CpActivity, CpLead, CpState, CpUser, CALL_TYPE, EMAIL_TYPE, NOTE_TYPE};
 use justcall_fake::{JcAgent, JcCall, JcState, Limit};
 use pulseboard::connectors::copper::{CopperConfig, CopperSource};
@@ -55,29 +55,6 @@ const KINDS: [(&str, &str); 6] = [
     ("Incoming", "Voicemail"),
     ("Outgoing", "Answered"),
 ];
-
-/// CPU seconds (user + sys) this process has used so far.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command's closing parenthesis; utime and stime are
-    // the 14th and 15th of the whole line.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// The process's resident set now (`VmRSS`), in MiB.
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
-}
 
 /// The team and a year of their work, in both fakes.
 fn team(reps: i64, days: i64) -> (CpState, JcState) {

@@ -27,7 +27,7 @@ mod serve;
 mod shopify_fake;
 
 use chrono::{DateTime, Utc};
-use common::{bench_core, connection_input, env_or, peak_rss_mib};
+use common::{bench_core, connection_input, cpu_seconds, env_or, peak_rss_mib};
 use pulseboard::connectors::shopify::{ShopifyConfig, ShopifySource};
 use pulseboard::connectors::{BoxSource, Source};
 use pulseboard::domain::run::Trigger;
@@ -39,16 +39,6 @@ use shopify_fake::build_shop;
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "shpat_bench";
-
-/// CPU seconds (user + sys) this process has used so far (the fake's
-/// serving and export writing included).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
 
 fn source(base: &str, history_days: u64, now: DateTime<Utc>) -> BoxSource {
     let mut cfg = ShopifyConfig::new(base, TOKEN);

@@ -4,17 +4,38 @@
 
 #![allow(dead_code)]
 
-/// The process's peak resident set so far (`VmHWM`), in MiB.
-pub fn peak_rss_mib() -> f64 {
+/// A field of `/proc/self/status` in kB (`VmHWM`, `VmRSS`), as MiB.
+fn status_mib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .find_map(|l| l.strip_prefix(field))
                 .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
         })
         .map(|kib| kib / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// The process's peak resident set so far (`VmHWM`), in MiB.
+pub fn peak_rss_mib() -> f64 {
+    status_mib("VmHWM:")
+}
+
+/// The process's resident set now (`VmRSS`), in MiB.
+pub fn rss_mib() -> f64 {
+    status_mib("VmRSS:")
+}
+
+/// CPU seconds (user + sys) this process has used so far, every thread's
+/// (a fake serving in the same process included).
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // utime and stime, the 14th and 15th fields, after the command's `)`.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// A size from the environment variable `key`, or `default` when it is

@@ -1,20 +1,16 @@
 //! Sales activities (e-mails, CRM calls, leads, dialer calls), upserted by
 //! the source's id and read by time.
 
-use super::{parse_ts, pause_marks, resume_marks, ts, workspace_of, LoadedRecords, Range};
+use super::{parse_ts, ts, with_page_marks, LoadedRecords, Range};
 use crate::domain::records::{Activity, ActivityKind, CallOutcome};
 use crate::store::Result;
 use rusqlite::{params, Connection, Transaction};
-use std::collections::BTreeSet;
 
 /// Store a page of activities. An activity stored already and unchanged is
 /// not written again; the days of those inserted or changed are marked once
 /// each (migration 16).
 pub(super) fn upsert(tx: &Transaction<'_>, c: i64, list: &[Activity]) -> rusqlite::Result<u64> {
-    let workspace = workspace_of(tx, c)?;
-    pause_marks(tx, c)?;
-    let mut days = BTreeSet::new();
-    {
+    with_page_marks(tx, c, "utc_day", |days| {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO activities (connection_id, source_id, kind, at, talk_time_s, member)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -38,15 +34,8 @@ pub(super) fn upsert(tx: &Transaction<'_>, c: i64, list: &[Activity]) -> rusqlit
                 days.insert(row.get::<_, String>(0)?);
             }
         }
-    }
-    resume_marks(tx, c)?;
-    let mut mark = tx.prepare_cached(
-        "INSERT INTO rollup_dirty (workspace_id, kind, day) VALUES (?1, 'utc_day', ?2)
-         ON CONFLICT DO NOTHING",
-    )?;
-    for day in days {
-        mark.execute(params![workspace, day])?;
-    }
+        Ok(())
+    })?;
     Ok(list.len() as u64)
 }
 

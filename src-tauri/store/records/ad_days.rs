@@ -1,20 +1,16 @@
 //! Ad days (campaign × day), upserted by (platform, campaign, date) and read
 //! by date.
 
-use super::{pause_marks, resume_marks, workspace_of, LoadedRecords, Range};
+use super::{with_page_marks, LoadedRecords, Range};
 use crate::domain::records::{AdDay, AdPlatform};
 use crate::store::{parse_decimal, Result};
 use rusqlite::{params, Connection, Transaction};
-use std::collections::BTreeSet;
 
 /// Store a page of ad days. A day stored already and unchanged is not
 /// written again; the days inserted or changed are marked once each
 /// (migration 16).
 pub(super) fn upsert(tx: &Transaction<'_>, c: i64, days: &[AdDay]) -> rusqlite::Result<u64> {
-    let workspace = workspace_of(tx, c)?;
-    pause_marks(tx, c)?;
-    let mut written = BTreeSet::new();
-    {
+    with_page_marks(tx, c, "local_day", |written| {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO ad_days (connection_id, platform, campaign_id, date, spend, impressions,
                  clicks, reach, purchases, purchase_value)
@@ -51,15 +47,8 @@ pub(super) fn upsert(tx: &Transaction<'_>, c: i64, days: &[AdDay]) -> rusqlite::
                 written.insert(row.get::<_, String>(0)?);
             }
         }
-    }
-    resume_marks(tx, c)?;
-    let mut mark = tx.prepare_cached(
-        "INSERT INTO rollup_dirty (workspace_id, kind, day) VALUES (?1, 'local_day', ?2)
-         ON CONFLICT DO NOTHING",
-    )?;
-    for day in written {
-        mark.execute(params![workspace, day])?;
-    }
+        Ok(())
+    })?;
     Ok(days.len() as u64)
 }
 

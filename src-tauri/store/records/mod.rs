@@ -123,6 +123,30 @@ fn resume_marks(tx: &Transaction<'_>, c: i64) -> rusqlite::Result<()> {
     .map(drop)
 }
 
+/// Write `rows` with the connection's INSERT marks paused (migrations 9,
+/// 10, 16), then mark once each day `write` collected — the days of the rows
+/// it inserted or changed — as `kind` (`utc_day` or `local_day`).
+fn with_page_marks(
+    tx: &Transaction<'_>,
+    c: i64,
+    kind: &str,
+    write: impl FnOnce(&mut std::collections::BTreeSet<String>) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
+    let workspace = workspace_of(tx, c)?;
+    pause_marks(tx, c)?;
+    let mut days = std::collections::BTreeSet::new();
+    write(&mut days)?;
+    resume_marks(tx, c)?;
+    let mut mark = tx.prepare_cached(
+        "INSERT INTO rollup_dirty (workspace_id, kind, day) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+    )?;
+    for day in days {
+        mark.execute(params![workspace, kind, day])?;
+    }
+    Ok(())
+}
+
 fn utc_day(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }

@@ -713,3 +713,26 @@ fn a_missing_desktop_app_is_said_clearly() {
         .unwrap();
     assert!(out.status.success());
 }
+
+/// `--version` says the version, the schema this build writes, and where
+/// the data lives.
+#[test]
+fn version_names_the_schema_and_the_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path()).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            format!(
+                "pulseboard {} (schema {})",
+                env!("CARGO_PKG_VERSION"),
+                pulseboard::store::SCHEMA_VERSION
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(lines.next(), Some(dir.path().to_str().unwrap()));
+}

@@ -91,3 +91,22 @@ fn pages_never_call_tauri_directly() {
         );
     }
 }
+
+/// `pulseboard metrics --help` sends people to the README's "The figures",
+/// so that section names every key the CLI, the JSON and the CSV use.
+#[test]
+fn the_readme_names_every_figure() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("## The figures")
+        .expect("a section 'The figures'");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    for key in pulseboard::metrics::keys::KEYS {
+        assert!(
+            section.contains(&format!("`{key}`")),
+            "README's figures do not name `{key}`"
+        );
+    }
+}

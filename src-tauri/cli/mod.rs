@@ -49,7 +49,8 @@ enum Command {
     Runs(sync::RunsArgs),
     /// Create the Demo workspace with the built-in demo business, and sync it.
     Demo,
-    /// Show the figures of shared/metrics.md for a range of days.
+    /// Show the daily figures (revenue, profit, ads, shipping, sales activity;
+    /// README, "The figures") for a range of days.
     Metrics(metrics::MetricsArgs),
     /// Write the daily (weekly, monthly) figures of a range to a CSV file.
     Export(metrics::ExportArgs),
@@ -97,7 +98,20 @@ impl From<InvalidInput> for CliError {
 
 pub type CliResult = Result<(), CliError>;
 
-/// Parse `args` and run; returns the exit code.
+/// What `--version` says: the version, the schema version this build
+/// writes, and (on the next line) the data folder it would use.
+fn version_text() -> String {
+    let dir = match Paths::from_env() {
+        Ok(p) => p.data_dir.display().to_string(),
+        Err(e) => format!("no data folder: {e}"),
+    };
+    format!(
+        "{} (schema {})\n{dir}",
+        env!("CARGO_PKG_VERSION"),
+        crate::service::SCHEMA_VERSION
+    )
+}
+
 /// What the command line asked for: a headless command that ended with an
 /// exit code, or the desktop app (no command at all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +127,12 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    use clap::{CommandFactory, FromArgMatches};
+    let parsed = Cli::command()
+        .version(version_text())
+        .try_get_matches_from(args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version: print them whole, exit 0.

@@ -13,6 +13,8 @@ use crate::metrics;
 use crate::secrets::{SecretError, SecretKey, SecretStore};
 use crate::settings::{self, Paths, PathsError};
 pub use crate::store::StoreError;
+/// The schema version this build writes (for `--version`).
+pub use crate::store::SCHEMA_VERSION;
 use crate::store::{ConnectionEdit, NewConnection, Store};
 use std::sync::Arc;
 

@@ -110,3 +110,34 @@ fn the_readme_names_every_figure() {
         );
     }
 }
+
+/// The README's first paragraph names every provider that syncs, and says
+/// how many do (it once called two of them "next" after they were built).
+#[test]
+fn the_readme_lists_the_providers_that_sync() {
+    use pulseboard::domain::Provider;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let intro = readme.split("\n## ").next().unwrap().replace('\n', " ");
+    let syncing: Vec<Provider> = Provider::ALL
+        .into_iter()
+        .filter(|p| *p != Provider::Demo && pulseboard::service::capabilities(*p).syncs)
+        .collect();
+    for p in &syncing {
+        assert!(
+            intro.contains(p.spec().label),
+            "the README's intro misses {}",
+            p.spec().label
+        );
+    }
+    let words = ["", "one", "two", "three", "four", "five", "six", "seven"];
+    assert!(
+        intro.contains(&format!("all {} sync for real", words[syncing.len()])),
+        "the intro does not say all {} sync",
+        syncing.len()
+    );
+    assert!(
+        !intro.to_lowercase().contains(" next"),
+        "the intro still calls something next"
+    );
+}

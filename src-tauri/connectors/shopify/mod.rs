@@ -26,6 +26,7 @@
 mod bulk;
 pub mod client;
 mod cursor;
+mod jsonl;
 pub mod poll;
 pub mod records;
 

@@ -346,6 +346,18 @@ async fn activities(
     bare_array(rows, total)
 }
 
+/// The rows a search by `minimum_modified_date` finds, oldest change first
+/// (`key`: a row's modified date and id).
+fn by_modified<'a, T>(rows: &'a [T], body: &Value, key: impl Fn(&T) -> (i64, i64)) -> Vec<&'a T> {
+    let since = body
+        .get("minimum_modified_date")
+        .and_then(Value::as_i64)
+        .unwrap_or(i64::MIN);
+    let mut list: Vec<&T> = rows.iter().filter(|r| key(r).0 >= since).collect();
+    list.sort_by_key(|r| key(r));
+    list
+}
+
 async fn leads(
     State(st): State<Shared>,
     uri: Uri,
@@ -356,16 +368,7 @@ async fn leads(
     if let Some(r) = gate(&mut s, &uri, &headers, &body) {
         return r;
     }
-    let since = body
-        .get("minimum_modified_date")
-        .and_then(Value::as_i64)
-        .unwrap_or(i64::MIN);
-    let mut list: Vec<&CpLead> = s
-        .leads
-        .iter()
-        .filter(|l| l.date_modified >= since)
-        .collect();
-    list.sort_by_key(|l| (l.date_modified, l.id));
+    let list = by_modified(&s.leads, &body, |l| (l.date_modified, l.id));
     let rows = list
         .into_iter()
         .map(|l| {
@@ -388,16 +391,7 @@ async fn opportunities(
     if let Some(r) = gate(&mut s, &uri, &headers, &body) {
         return r;
     }
-    let since = body
-        .get("minimum_modified_date")
-        .and_then(Value::as_i64)
-        .unwrap_or(i64::MIN);
-    let mut list: Vec<&CpOpportunity> = s
-        .opportunities
-        .iter()
-        .filter(|o| o.date_modified >= since)
-        .collect();
-    list.sort_by_key(|o| (o.date_modified, o.id));
+    let list = by_modified(&s.opportunities, &body, |o| (o.date_modified, o.id));
     let rows = list
         .into_iter()
         .map(|o| {

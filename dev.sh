@@ -5,6 +5,7 @@
 #   ./dev.sh test     install what is missing, then rustfmt, clippy and every test,
 #                     in a private X display and D-Bus session with a throwaway keyring
 #   ./dev.sh bench    the footprint benchmark (start-up, memory with and without window)
+#   ./dev.sh bench NAME   another benchmark (benches/NAME.rs) in the same private session
 #
 # System packages are installed with apt-get (through sudo when not root).
 set -euo pipefail
@@ -16,7 +17,7 @@ BUILD_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev liba
 # What the headless test suite adds: a virtual display, a window manager to close
 # windows the way a person does, WebDriver for WebKitGTK, and D-Bus/X11 tools.
 TEST_PACKAGES=(xvfb xauth openbox wmctrl xdotool webkit2gtk-driver libglib2.0-bin procps dbus-bin)
-BENCH_PACKAGES=(imagemagick)
+BENCH_PACKAGES=(imagemagick time)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -119,6 +120,13 @@ cmd_test() {
 cmd_bench() {
   install_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${BENCH_PACKAGES[@]}"
   require_rust
+  if [ -n "${1:-}" ]; then
+    # Any other benchmark, in the same private display and keyring (the
+    # Shopify one runs `pulseboard sync`, which keeps its token there).
+    say "Running the $1 benchmark"
+    headless cargo bench --locked --bench "$1"
+    return
+  fi
   say "Building a bare Tauri 2 window to compare against"
   cargo build --release --quiet --manifest-path benches/bare-window/Cargo.toml
   say "Running the footprint benchmark"
@@ -129,6 +137,6 @@ cmd_bench() {
 case "${1:-}" in
   launch) cmd_launch ;;
   test) cmd_test ;;
-  bench) cmd_bench ;;
-  *) echo "usage: ./dev.sh launch|test|bench" >&2; exit 2 ;;
+  bench) cmd_bench "${2:-}" ;;
+  *) echo "usage: ./dev.sh launch|test|bench [NAME]" >&2; exit 2 ;;
 esac

@@ -26,6 +26,8 @@ pub(super) struct BulkResult {
     pub(super) max: Option<DateTime<Utc>>,
     /// The objects (JSONL lines) Shopify counted in it.
     pub(super) objects: u64,
+    /// How many of its orders have been handed on (and left `orders`).
+    pub(super) taken: usize,
 }
 
 /// Bulk query operations an app may run at once per shop (API 2026-01 on).
@@ -262,12 +264,25 @@ impl ShopifySource {
             *held = Some(self.read_bulk(&at.id, at.until, None).await?);
         }
         let result = held.as_mut().expect("set above");
-        let end = (at.done + self.cfg.bulk_page).min(result.orders.len());
-        let batch: Vec<Order> = result.orders[at.done..end].to_vec();
+        // Orders handed on leave the span's list: none is held twice.
+        if result.taken < at.done {
+            result
+                .orders
+                .drain(..(at.done - result.taken).min(result.orders.len()));
+            result.taken = at.done;
+        }
+        let n = self.cfg.bulk_page.min(result.orders.len());
+        let batch: Vec<Order> = if n == result.orders.len() {
+            std::mem::take(&mut result.orders)
+        } else {
+            result.orders.drain(..n).collect()
+        };
+        result.taken += n;
+        let end = result.taken;
         if let Some(m) = result.max {
             pass.seen(m);
         }
-        if end < result.orders.len() {
+        if !result.orders.is_empty() {
             pass.bulk = Some(BulkAt { done: end, ..at });
             return Ok(Page {
                 batch: Batch::Orders(batch),

@@ -502,6 +502,108 @@ fn a_backfill_reads_spans_of_updates_one_export_each_and_resumes_at_the_span_tha
 }
 
 #[test]
+fn a_span_whose_export_ends_first_is_read_first_stored_in_turn_and_a_kill_between_resumes_exactly()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let token = unique_secret("shpat_");
+    let shop = build_shop(600, 200, Utc::now(), &token);
+    let (base, shop) = shopify_fake::start(shop);
+    connect(dir.path(), &base, &token, "all");
+
+    // The first span's export runs on; the second's ends first.
+    shop.lock().unwrap().bulk_hold_nth = Some(1);
+    let mut child = common::std_cli(dir.path())
+        .arg("sync")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let second = 1001; // the fake's id of the second export started
+    let waited = std::time::Instant::now();
+    while !shop.lock().unwrap().bulk_files_served.contains(&second) {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(60),
+            "the second span's file was never read while the first export ran"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "the sync ended early");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Read, not stored: the first span is not, and the cursor may not pass it.
+    assert!(!shop.lock().unwrap().bulk_files_served.contains(&1000));
+    assert_eq!(counts(dir.path()).orders, 0);
+    // Killed without warning between the two.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // The next sync reads from the first span on, to exactly the shop.
+    shop.lock().unwrap().bulk_hold_nth = None;
+    let (ok, text) = sync(dir.path());
+    assert!(ok, "{text}");
+    assert_eq!(counts(dir.path()).orders, 600);
+    assert_metrics_match(dir.path(), &shop);
+}
+
+/// A backlog of more orders than five spans should each hold is cut into
+/// more spans (by `ordersCount`), so a span's orders, held until its file
+/// is read to the end, stay few whatever the shop's size.
+#[test]
+fn a_large_backlog_is_cut_into_as_many_spans_as_its_size_asks() {
+    use pulseboard::connectors::shopify::{ShopifyConfig, ShopifySource};
+    use pulseboard::domain::provider::BTreeMapSecret;
+    use pulseboard::domain::{ConnectionInput, Provider, WorkspaceInput};
+    let token = unique_secret("shpat_");
+    let now = Utc::now();
+    let (base, shop) = shopify_fake::start(build_shop(600, 200, now, &token));
+    let dir = tempfile::tempdir().unwrap();
+    let mut core = pulseboard::service::Core::open(
+        pulseboard::settings::Paths::under(dir.path().to_path_buf()),
+        std::sync::Arc::new(pulseboard::secrets::MemorySecrets::default()),
+    )
+    .unwrap();
+    let ws = core
+        .add_workspace(&WorkspaceInput {
+            name: "Shop".into(),
+            timezone: Some("Asia/Kolkata".into()),
+            currency: Some("INR".into()),
+            default_cogs_percent: Some("40".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    let input = ConnectionInput {
+        settings: [("shop".to_string(), "test-shop.myshopify.com".to_string())].into(),
+        secrets: BTreeMapSecret([("access_token".to_string(), token.clone())].into()),
+        ..Default::default()
+    };
+    let id = core.connect(ws, Provider::Shopify, &input).unwrap().id;
+    let mut cfg = ShopifyConfig::new(&base, &token);
+    cfg.now = now;
+    cfg.history_days = None;
+    cfg.bulk_over_days = 1;
+    cfg.bulk_span_orders = 100;
+    let source = ShopifySource::new(cfg).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let run = rt
+        .block_on(pulseboard::sync::run_connection(
+            core.store_mut(),
+            &dir.path().join("locks"),
+            id,
+            &source,
+            pulseboard::domain::run::Trigger::Cli,
+        ))
+        .unwrap();
+    assert_eq!(run.status.as_str(), "succeeded");
+    pulseboard::rollups::refresh(core.store(), ws).unwrap();
+    // 600 orders, 100 a span: six exports, not five.
+    assert_eq!(shop.lock().unwrap().bulk_queries.len(), 6);
+    assert_eq!(counts(dir.path()).orders, 600);
+    assert_metrics_match(dir.path(), &shop);
+}
+
+#[test]
 fn a_revoked_token_or_a_missing_scope_needs_attention_and_says_which() {
     let dir = tempfile::tempdir().unwrap();
     let token = unique_secret("shpat_");

@@ -99,6 +99,8 @@ struct BulkOp {
     lines: usize,
     /// With an export rate: when it started, and when it is written.
     timed: Option<(Instant, Instant)>,
+    /// The how-manieth export started (1 = the first ever).
+    nth: usize,
 }
 
 pub struct ShopState {
@@ -129,6 +131,11 @@ pub struct ShopState {
     pub bulk_fail: bool,
     /// Fail only the export started as this one (1 = the first ever).
     pub bulk_fail_nth: Option<usize>,
+    /// The export started as this one stays RUNNING (its slot taken) until
+    /// this is set back to `None`, so those after it finish first.
+    pub bulk_hold_nth: Option<usize>,
+    /// The operation ids of the export files served, in order.
+    pub bulk_files_served: Vec<u64>,
     /// The search query of every bulk export started, in order.
     pub bulk_queries: Vec<String>,
     /// Keep each export and serve it again to the same bulk query, as if
@@ -207,6 +214,8 @@ impl ShopState {
             bulk_queries: Vec::new(),
             reuse_exports: false,
             exports: HashMap::new(),
+            bulk_hold_nth: None,
+            bulk_files_served: Vec::new(),
             bulk_polls: 2,
             export_rate: None,
             max_running: 5,
@@ -605,6 +614,7 @@ fn root_orders<'s>(s: &'s ShopState, ex: &Exec, f: &Field) -> Vec<&'s FakeOrder>
 
 const SCOPE_OF: &[(&str, &str)] = &[
     ("orders", "read_orders"),
+    ("ordersCount", "read_orders"),
     ("customers", "read_customers"),
     ("inventoryItems", "read_inventory"),
     ("productVariants", "read_products"),
@@ -656,6 +666,20 @@ fn execute(
                     }
                 }
                 v
+            }
+            "ordersCount" => {
+                let n = root_orders(s, &ex, f).len();
+                // 10,000 at most unless the limit says otherwise (null: none).
+                let limit = match f.arguments.iter().find(|a| a.name == "limit") {
+                    None => Some(10_000),
+                    Some(_) => ex.arg(f, "limit").and_then(|v| v.as_u64()).map(|l| l as usize),
+                };
+                let (count, precision) = match limit {
+                    Some(l) if n > l => (l, "AT_LEAST"),
+                    _ => (n, "EXACT"),
+                };
+                ex.project(&f.selection_set, &json!({"__typename": "Count", "count": count, "precision": precision}))
+                    .map_err(|m| error(&m, None))?
             }
             "customers" => {
                 let q = ex.arg(f, "query");
@@ -744,9 +768,12 @@ fn start_bulk(s: &mut ShopState, query: &str) -> Value {
     let running: Vec<u64> = s
         .ops
         .iter()
-        .filter(|(_, o)| match o.timed {
-            Some((_, ready)) => ready > now,
-            None => o.polls_left > 0,
+        .filter(|(_, o)| {
+            s.bulk_hold_nth == Some(o.nth)
+                || match o.timed {
+                    Some((_, ready)) => ready > now,
+                    None => o.polls_left > 0,
+                }
         })
         .map(|(id, _)| *id)
         .collect();
@@ -799,6 +826,7 @@ fn start_bulk(s: &mut ShopState, query: &str) -> Value {
         jsonl: None,
         lines: 0,
         timed: None,
+        nth: s.bulk_started,
     };
     if let Some(rate) = s.export_rate.filter(|r| *r > 0.0) {
         // Written now, ready when Shopify would have written it.
@@ -833,6 +861,9 @@ fn poll_bulk(s: &mut ShopState, n: u64) -> Value {
     let Some(op) = s.ops.get(&n) else {
         return Value::Null;
     };
+    if s.bulk_hold_nth == Some(op.nth) {
+        return op_json("RUNNING", json!({}));
+    }
     if let (Some((started, ready)), Some(rate)) = (op.timed, s.export_rate) {
         let now = Instant::now();
         if now < ready {
@@ -1104,12 +1135,12 @@ async fn graphql(
 
 async fn bulk_file(State(st): State<Shared>, Path(file): Path<String>) -> Response {
     let id: u64 = file.trim_end_matches(".jsonl").parse().unwrap_or(0);
-    let body = st
-        .lock()
-        .unwrap()
-        .ops
-        .get(&id)
-        .and_then(|o| o.jsonl.clone());
+    let mut s = st.lock().unwrap();
+    let body = s.ops.get(&id).and_then(|o| o.jsonl.clone());
+    if body.is_some() {
+        s.bulk_files_served.push(id);
+    }
+    drop(s);
     match body {
         Some(body) => body.into_response(),
         None => StatusCode::NOT_FOUND.into_response(),

@@ -1,10 +1,13 @@
 //! Bulk operations for a long backlog of orders: the backlog is cut into
 //! spans of updates, one export each. The spans' exports are all started at
-//! once (Shopify runs up to five per app and shop since 2026-01), and read
-//! and stored in order: while the engine stores one span, the next is
-//! downloaded and parsed on a thread of its own (own runtime and HTTP
-//! client). The cursor keeps the span, so a failed or stopped run resumes at
-//! its span.
+//! once (Shopify runs up to five per app and shop since 2026-01). Two spans
+//! are read at a time, each on a thread of its own (own runtime and HTTP
+//! client): the next one to store and the one after it, each downloaded and
+//! parsed as soon as its export is done, whichever finishes first. They are
+//! stored in the order of their spans, so the cursor only ever moves past a
+//! span that is stored whole, and a failed, stopped or killed run resumes at
+//! the first span not stored. Two spans in memory at most, whatever the
+//! exports' order.
 
 use super::client::Shop;
 use super::cursor::{iso, BulkAt, Pass};
@@ -40,7 +43,7 @@ enum Started {
     Busy(String),
 }
 
-/// The next span's export, being read on a thread of its own.
+/// A span's export, being read on a thread of its own.
 pub(super) struct Ahead {
     since: DateTime<Utc>,
     result: tokio::sync::oneshot::Receiver<Result<BulkResult, FetchError>>,
@@ -66,42 +69,59 @@ impl ShopifySource {
         )
     }
 
-    /// The `updatedAt` of the least recently updated order from `since` on.
-    pub(super) async fn oldest_update(
+    /// The `updatedAt` of the least recently updated order from `since` on,
+    /// and how many orders there are from then on (`ordersCount` with no
+    /// limit; Shopify caps it at 10,000 unless told otherwise).
+    pub(super) async fn backlog(
         &self,
         since: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>, FetchError> {
-        let query = "query Oldest($query: String!) {
+    ) -> Result<Option<(DateTime<Utc>, u64)>, FetchError> {
+        let query = "query Backlog($query: String!) {
   orders(first: 1, query: $query, sortKey: UPDATED_AT) { nodes { updatedAt } }
+  ordersCount(query: $query, limit: null) { count }
 }";
         let data = self
             .shop
-            .query(query, json!({"query": Self::filter(since)}), 3.0)
+            .query(query, json!({"query": Self::filter(since)}), 4.0)
             .await?;
-        match data.pointer("/orders/nodes/0/updatedAt") {
-            None | Some(Value::Null) => Ok(None),
+        let oldest = match data.pointer("/orders/nodes/0/updatedAt") {
+            None | Some(Value::Null) => return Ok(None),
             Some(v) => v
                 .as_str()
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| Some(t.with_timezone(&Utc)))
-                .ok_or_else(|| self.shop.odd(&format!("an order's updatedAt is {v}"))),
-        }
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| self.shop.odd(&format!("an order's updatedAt is {v}")))?,
+        };
+        let count = data
+            .pointer("/ordersCount/count")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        Ok(Some((oldest, count)))
     }
 
-    /// Split a backfill from `since` into `bulk_windows` spans of updates,
-    /// from the oldest stored order on: where the pass starts, and the span.
+    /// Split a backfill from `since` into spans of updates, from the oldest
+    /// stored order on: at least `bulk_windows` of them, and enough that
+    /// one holds about `bulk_span_orders` orders at most (a span's orders
+    /// are held in memory until its file has been read to the end). Where
+    /// the pass starts, and the span's length in seconds.
     pub(super) async fn plan_windows(
         &self,
         since: DateTime<Utc>,
     ) -> Result<(DateTime<Utc>, Option<i64>), FetchError> {
-        let Some(oldest) = self.oldest_update(since).await? else {
+        let Some((oldest, count)) = self.backlog(since).await? else {
             return Ok((since, None)); // nothing to read: one export says so
         };
         // Whole seconds, as the search filter has them.
         let start = since.max(oldest - Span::seconds(1));
         let span = (self.cfg.now - start).num_seconds().max(1);
-        let windows = i64::from(self.cfg.bulk_windows.max(1));
+        let by_size = count.div_ceil(self.cfg.bulk_span_orders.max(1) as u64);
+        let windows = i64::from(self.cfg.bulk_windows.max(1)).max(by_size as i64);
         let step = ((span + windows - 1) / windows).max(self.cfg.bulk_over_days * 86_400);
+        tracing::info!(
+            orders = count,
+            spans = (span + step - 1) / step,
+            "Shopify backfill planned"
+        );
         Ok((start, Some(step)))
     }
 
@@ -120,10 +140,31 @@ impl ShopifySource {
         (end + Span::seconds(step / 2) < self.cfg.now).then_some(end)
     }
 
+    /// Read the span after the one from `since` on a thread of its own,
+    /// unless it is the last or already being read, so its file is read as
+    /// soon as its export is done, even before this span's.
+    fn read_next(&self, since: DateTime<Utc>, step: Option<i64>) -> Result<(), FetchError> {
+        let Some(next) = self.window_end(since, step) else {
+            return Ok(());
+        };
+        if self
+            .ahead
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .any(|a| a.since == next)
+        {
+            return Ok(());
+        }
+        // Spans of equal length: about as many objects as the last one read.
+        let expected =
+            Some(self.last_objects.load(std::sync::atomic::Ordering::Relaxed)).filter(|n| *n > 0);
+        self.read_ahead(next, step, expected)
+    }
+
     /// Export and read the span from `since` on a thread of its own (with
-    /// its own HTTP client and runtime), while the engine stores the current
-    /// one. Shopify runs one bulk query at a time; this starts only after
-    /// the current export is read.
+    /// its own HTTP client and runtime), while the engine stores or waits
+    /// for the one before it.
     pub(super) fn read_ahead(
         &self,
         since: DateTime<Utc>,
@@ -134,8 +175,10 @@ impl ShopifySource {
             cfg: self.cfg.clone(),
             shop: Shop::new(self.shop.http.sibling()?, &self.cfg.base, &self.cfg.token),
             bulk: tokio::sync::Mutex::new(None),
-            ahead: std::sync::Mutex::new(None),
+            ahead: Default::default(),
             started: Default::default(),
+            launched: self.launched.clone(),
+            last_objects: Default::default(),
         };
         let until = self.window_end(since, step);
         let already = self.take_started(since);
@@ -160,7 +203,10 @@ impl ShopifySource {
                 let _ = send.send(read);
             })
             .map_err(|e| FetchError::Setup(format!("no thread for the export: {e}")))?;
-        *self.ahead.lock().expect("not poisoned") = Some(Ahead { since, result });
+        self.ahead
+            .lock()
+            .expect("not poisoned")
+            .push(Ahead { since, result });
         Ok(())
     }
 
@@ -171,8 +217,12 @@ impl ShopifySource {
         since: DateTime<Utc>,
         step: Option<i64>,
     ) -> Result<BulkResult, FetchError> {
-        let ahead = self.ahead.lock().expect("not poisoned").take();
-        if let Some(ahead) = ahead.filter(|a| a.since == since) {
+        let ahead = {
+            let mut list = self.ahead.lock().expect("not poisoned");
+            let at = list.iter().position(|a| a.since == since);
+            at.map(|i| list.remove(i))
+        };
+        if let Some(ahead) = ahead {
             return ahead
                 .result
                 .await
@@ -202,6 +252,10 @@ impl ShopifySource {
             let Some(next) = self.window_end(at, step) else {
                 return Ok(());
             };
+            at = next;
+            if self.launched.lock().expect("not poisoned").contains(&next) {
+                continue;
+            }
             match self
                 .try_start_bulk(next, self.window_end(next, step))
                 .await?
@@ -211,7 +265,6 @@ impl ShopifySource {
                 }
                 Started::Busy(_) => return Ok(()),
             }
-            at = next;
         }
         Ok(())
     }
@@ -224,24 +277,27 @@ impl ShopifySource {
             if pass.step.is_none() {
                 (pass.since, pass.step) = self.plan_windows(pass.since).await?;
             }
-            let in_flight = self.ahead.lock().expect("not poisoned").is_some()
+            let in_flight = !self.ahead.lock().expect("not poisoned").is_empty()
                 || !self.started.lock().expect("not poisoned").is_empty();
             if !in_flight {
-                // This span's export, then the next ones' while Shopify
-                // allows: they are written while this one is read.
+                // This span's export first (a run that goes on with a
+                // backfill starts here).
                 let until = self.window_end(pass.since, pass.step);
                 let id = self.start_bulk(pass.since, until).await?;
                 self.started
                     .lock()
                     .expect("not poisoned")
                     .insert(pass.since, id);
-                self.start_ahead(pass.since, pass.step).await?;
             }
+            // The next spans' exports while Shopify allows (the five after
+            // this one at most): they are written while this one is read.
+            self.start_ahead(pass.since, pass.step).await?;
+            // The span after this one is read meanwhile, as soon as its
+            // export is done; it is stored after this one.
+            self.read_next(pass.since, pass.step)?;
             let result = self.export(pass.since, pass.step).await?;
-            if let Some(next) = result.until {
-                // As long a span of time: about as many objects.
-                self.read_ahead(next, pass.step, Some(result.objects))?;
-            }
+            self.last_objects
+                .store(result.objects, std::sync::atomic::Ordering::Relaxed);
             let bad = result.bad.clone();
             let next = Pass {
                 bulk: Some(BulkAt {
@@ -356,6 +412,7 @@ impl ShopifySource {
             .ok_or_else(|| self.shop.odd("no bulkOperationRunQuery payload"))?;
         if let Some(id) = payload.pointer("/bulkOperation/id").and_then(Value::as_str) {
             tracing::info!(operation = id, "Shopify bulk export started");
+            self.launched.lock().expect("not poisoned").insert(since);
             return Ok(Started::Id(id.to_string()));
         }
         let message = payload

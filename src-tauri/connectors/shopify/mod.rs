@@ -81,11 +81,15 @@ pub struct ShopifyConfig {
     /// as often as at 1,000 (6% fewer instructions to store it), and still
     /// holds the write lock under a second.
     pub bulk_page: usize,
-    /// A bulk backfill is read as this many exports of equal spans of
-    /// `updatedAt`, oldest first (none shorter than `bulk_over_days`). While
-    /// the engine stores one, the next is exported and parsed on a thread of
-    /// its own, and only about one span's export is held in memory.
+    /// A bulk backfill is read as at least this many exports of equal spans
+    /// of `updatedAt`, oldest first (none shorter than `bulk_over_days`).
     pub bulk_windows: u32,
+    /// And as many more as it takes for a span to hold about this many
+    /// orders (by `ordersCount` when the backfill is planned): an order is
+    /// whole only once its export's file has been read to the end, so a
+    /// span's orders are held in memory until then, and two spans are read
+    /// at a time. 5,000 orders are about 4 MiB of records.
+    pub bulk_span_orders: u32,
     pub now: DateTime<Utc>,
     pub http: HttpConfig,
 }
@@ -101,6 +105,7 @@ impl ShopifyConfig {
             bulk_poll: Duration::from_millis(250),
             bulk_page: 10_000,
             bulk_windows: 5,
+            bulk_span_orders: 5_000,
             now: Utc::now(),
             http: HttpConfig::default(),
         }
@@ -138,7 +143,15 @@ pub struct ShopifySource {
     cfg: ShopifyConfig,
     shop: Shop,
     bulk: tokio::sync::Mutex<Option<BulkResult>>,
-    ahead: std::sync::Mutex<Option<Ahead>>,
+    /// The spans being read on threads of their own: the next one to
+    /// store and the one after it.
+    ahead: std::sync::Mutex<Vec<Ahead>>,
+    /// The objects in the last span's export read: the likely size of the
+    /// next (as long a span of time), for timing its polls.
+    last_objects: std::sync::atomic::AtomicU64,
+    /// The spans whose export this run started, shared with the threads
+    /// that read spans ahead, so no span is exported twice.
+    launched: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<DateTime<Utc>>>>,
     /// Exports started ahead of their turn, by the start of their span.
     started: std::sync::Mutex<std::collections::HashMap<DateTime<Utc>, String>>,
 }
@@ -151,8 +164,10 @@ impl ShopifySource {
             cfg,
             shop,
             bulk: tokio::sync::Mutex::new(None),
-            ahead: std::sync::Mutex::new(None),
+            ahead: Default::default(),
             started: Default::default(),
+            launched: Default::default(),
+            last_objects: Default::default(),
         })
     }
 

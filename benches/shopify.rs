@@ -56,7 +56,6 @@ fn source(base: &str, history_days: u64, now: DateTime<Utc>) -> BoxSource {
     // One `now` for both halves: the same spans, so the same exports.
     cfg.now = now;
     cfg.history_days = Some(history_days);
-    cfg.bulk_page = env_or("SHOPIFY_BENCH_BULK_PAGE", cfg.bulk_page as u64) as usize;
     Box::new(ShopifySource::new(cfg).unwrap())
 }
 
@@ -232,7 +231,7 @@ fn new_user(base: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     measure(
-        &mut pulseboard(
+        &pulseboard(
             p,
             &[
                 "workspace",
@@ -249,7 +248,7 @@ fn new_user(base: &str) -> tempfile::TempDir {
         None,
     );
     measure(
-        &mut pulseboard(
+        &pulseboard(
             p,
             &[
                 "connect",
@@ -344,7 +343,7 @@ fn main() {
         let sync = measure(&profiled(pulseboard(dir.path(), &["sync"])), None);
         let queries = shop.lock().unwrap().bulk_full_queries[first..].to_vec();
         let stored = measure(
-            &mut pulseboard(
+            &pulseboard(
                 dir.path(),
                 &[
                     "metrics",

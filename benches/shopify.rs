@@ -149,17 +149,8 @@ struct Cost {
 fn measure(cmd: &Command, stdin: Option<&str>) -> Cost {
     let report = tempfile::NamedTempFile::new().unwrap();
     let mut timed = Command::new("/usr/bin/time");
-    timed
-        .args(["-f", "%U %S %M", "-o"])
-        .arg(report.path())
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => timed.env(k, v),
-            None => timed.env_remove(k),
-        };
-    }
+    timed.args(["-f", "%U %S %M", "-o"]).arg(report.path());
+    let mut timed = run_under(timed, cmd);
     let started = Instant::now();
     let mut child = timed
         .stdin(if stdin.is_some() {
@@ -212,18 +203,22 @@ fn profiled(cmd: Command) -> Command {
         return cmd;
     };
     let mut words = wrap.split_whitespace();
-    let mut wrapped = Command::new(words.next().expect("SHOPIFY_BENCH_WRAP names a command"));
-    wrapped
-        .args(words)
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
+    let mut outer = Command::new(words.next().expect("SHOPIFY_BENCH_WRAP names a command"));
+    outer.args(words);
+    run_under(outer, &cmd)
+}
+
+/// `outer` running `cmd`: its program and arguments after `outer`'s, and
+/// its changes to the environment.
+fn run_under(mut outer: Command, cmd: &Command) -> Command {
+    outer.arg(cmd.get_program()).args(cmd.get_args());
     for (k, v) in cmd.get_envs() {
         match v {
-            Some(v) => wrapped.env(k, v),
-            None => wrapped.env_remove(k),
+            Some(v) => outer.env(k, v),
+            None => outer.env_remove(k),
         };
     }
-    wrapped
+    outer
 }
 
 /// A fresh data dir with a workspace and the shop connected to the fake.

@@ -6,8 +6,8 @@
 //! parsed as soon as its export is done, whichever finishes first. They are
 //! stored in the order of their spans, so the cursor only ever moves past a
 //! span that is stored whole, and a failed, stopped or killed run resumes at
-//! the first span not stored. Two spans in memory at most, whatever the
-//! exports' order.
+//! the first span not stored. About two spans' orders are in memory at a
+//! time (and the page the engine is storing), whatever the exports' order.
 
 use super::client::Shop;
 use super::cursor::{iso, BulkAt, Pass};
@@ -289,8 +289,9 @@ impl ShopifySource {
                     .expect("not poisoned")
                     .insert(pass.since, id);
             }
-            // The next spans' exports while Shopify allows (the five after
-            // this one at most): they are written while this one is read.
+            // The next spans' exports while Shopify allows (the four after
+            // this one, five running with it): they are written while this
+            // one is read.
             self.start_ahead(pass.since, pass.step).await?;
             // The span after this one is read meanwhile, as soon as its
             // export is done; it is stored after this one.

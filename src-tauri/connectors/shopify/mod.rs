@@ -13,8 +13,9 @@
 //! reads [`ShopifyConfig::history_days`] (all history when `None`); a backlog
 //! longer than [`ShopifyConfig::bulk_over_days`] goes through bulk
 //! operations and their JSONL exports instead of thousands of pages, one
-//! export per span of updates, the next read on another thread while the
-//! engine stores one ([`ShopifyConfig::bulk_windows`]). Nested lists
+//! export per span of updates ([`ShopifyConfig::bulk_windows`] at least,
+//! about [`ShopifyConfig::bulk_span_orders`] orders each), two read ahead on
+//! threads of their own while the engine stores them in turn. Nested lists
 //! longer than one page are followed to the end with `node(id:)` queries.
 //! Page sizes keep every query under 1,000 cost points, and each reply's
 //! `throttleStatus` paces the next request so the bucket is not emptied.

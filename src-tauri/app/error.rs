@@ -48,6 +48,11 @@ impl From<ServiceError> for CommandError {
                 Self::new("storage", message)
             }
             ServiceError::Export(_) => Self::new("export", message),
+            ServiceError::Backup(_) => Self::new("backup", message),
+            ServiceError::Damaged { .. } => {
+                tracing::error!(error = %message, "the database is damaged");
+                Self::new("damaged", message)
+            }
             ServiceError::Secret(_) => {
                 tracing::warn!(error = %message, "a command failed on the keychain");
                 Self::new("keychain", message)

@@ -105,6 +105,7 @@ pub fn run_desktop() -> i32 {
             tray::create(app.handle())?;
             window::open_main(app.handle())?;
             start_scheduler(app.handle());
+            start_backups(app.handle());
             Ok(())
         })
         .on_window_event(window::on_event);
@@ -166,6 +167,31 @@ fn start_scheduler<R: Runtime>(app: &tauri::AppHandle<R>) {
                     .unwrap_or_else(|p| p.into_inner()) = Some(s);
             }
             Err(e) => tracing::error!(error = %e, "scheduled syncing is off"),
+        }
+    });
+}
+
+/// How often the app looks whether the daily (or weekly) backup is due.
+const BACKUP_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Take the automatic backups while the app runs: a look at start and then
+/// every hour, taking whichever is due, on a blocking thread with a store
+/// handle of its own (so the window's commands never wait on it).
+fn start_backups<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let paths = app.state::<AppState>().core().paths().clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let paths = paths.clone();
+            let result = tauri::async_runtime::spawn_blocking(move || {
+                crate::service::backups::take_if_due(&paths, chrono::Utc::now())
+            })
+            .await;
+            match result {
+                Ok(Err(e)) => tracing::error!(error = %e, "the automatic backup failed"),
+                Err(e) => tracing::error!(error = %e, "the automatic backup stopped"),
+                Ok(Ok(_)) => {}
+            }
+            tokio::time::sleep(BACKUP_CHECK_EVERY).await;
         }
     });
 }

@@ -2,6 +2,7 @@
 //! 1 failed, 2 bad usage; errors are one line on stderr. Secrets are read as JSON
 //! from standard input, never from argv.
 
+mod backups;
 mod connections;
 mod goals;
 mod metrics;
@@ -68,6 +69,12 @@ enum Command {
     /// Add, edit or remove a goal, or show its history.
     #[command(subcommand)]
     Goal(goals::GoalCommand),
+    /// Back up the database now (into the backups folder, or --out FILE).
+    Backup(backups::BackupArgs),
+    /// List the backups: daily, weekly, manual, before-migration, before-restore.
+    Backups(backups::BackupsArgs),
+    /// Replace the database with a backup; the file replaced is kept as a backup.
+    Restore(backups::RestoreArgs),
 }
 
 /// Why a command failed, and so which exit code it ends with.
@@ -172,6 +179,13 @@ fn dispatch(command: Command) -> CliResult {
         .ensure()
         .ok()
         .and_then(|()| crate::telemetry::init(&paths.log_dir));
+    // These two never open the database the usual way: they must work when
+    // it is damaged, and a restore must not hold it open.
+    let command = match command {
+        Command::Backups(args) => return backups::list(&paths, args),
+        Command::Restore(args) => return backups::restore(&paths, args),
+        other => other,
+    };
     let mut core = Core::open(paths, Arc::new(Keychain::default()))?;
     match command {
         Command::Workspace(cmd) => workspace::run(&mut core, cmd),
@@ -190,6 +204,8 @@ fn dispatch(command: Command) -> CliResult {
         Command::Pipeline(args) => goals::pipeline(&core, args),
         Command::Goals(args) => goals::goals(&core, args),
         Command::Goal(cmd) => goals::goal(&mut core, cmd),
+        Command::Backup(args) => backups::backup(&core, args),
+        Command::Backups(_) | Command::Restore(_) => unreachable!("handled before the database opens"),
     }
 }
 

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use crate::rollups;
 
+pub mod backups;
 mod connections;
 pub use connections::{test_account, TestTarget};
 pub mod dashboard;
@@ -42,6 +43,32 @@ pub enum ServiceError {
     Paths(#[from] PathsError),
     #[error("{0}")]
     Export(String),
+    #[error("{0}")]
+    Backup(String),
+    #[error("{}", damaged_text(path, detail, backup.as_deref()))]
+    Damaged {
+        path: std::path::PathBuf,
+        detail: String,
+        /// The newest backup that is whole, if any.
+        backup: Option<std::path::PathBuf>,
+    },
+}
+
+fn damaged_text(path: &std::path::Path, detail: &str, backup: Option<&std::path::Path>) -> String {
+    let what = format!(
+        "the database {} is damaged ({detail}); it was left as it is",
+        path.display()
+    );
+    match backup {
+        Some(b) => format!(
+            "{what}. Restore the newest good backup with: pulseboard restore '{}' (the damaged file is then moved aside, not deleted)",
+            b.display()
+        ),
+        None => format!(
+            "{what}. There is no backup of it; move it out of {} to start with an empty database, and keep it for repair",
+            path.parent().map(|p| p.display().to_string()).unwrap_or_default()
+        ),
+    }
 }
 
 /// A range's figures as CSV, ready to be written where the person picks.
@@ -86,13 +113,16 @@ pub struct Core {
     paths: Paths,
     install_id: String,
     background_rollups: bool,
+    /// Held while this core has the data dir open, so a restore waits.
+    _data_dir: backups::DataDirLock,
 }
 
 impl Core {
     /// Create the folders if needed and open the database.
     pub fn open(paths: Paths, secrets: Arc<dyn SecretStore>) -> Result<Self> {
         paths.ensure()?;
-        let store = Store::open(&paths.db_path())?;
+        let data_dir = backups::DataDirLock::shared(&paths)?;
+        let store = backups::open_store(&paths)?;
         let install_id = store.install_id()?;
         Ok(Self {
             store,
@@ -100,6 +130,7 @@ impl Core {
             paths,
             install_id,
             background_rollups: false,
+            _data_dir: data_dir,
         })
     }
 

@@ -2,6 +2,7 @@
 //! and a busy timeout; append-only numbered migrations run at open. Public methods
 //! that write open their own transaction.
 
+mod backup;
 mod connections;
 mod expenses;
 mod goals;
@@ -10,6 +11,7 @@ mod rollups;
 mod runs;
 mod workspaces;
 
+pub use backup::{copy_database, file_version, inspect, FileFacts, FileProblem};
 pub use connections::{ConnectionEdit, NewConnection};
 pub use records::{LoadedRecords, RecordCounts, ShipmentRow, StageNow};
 pub use rollups::PendingRollups;

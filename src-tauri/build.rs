@@ -39,6 +39,10 @@ const COMMANDS: &[&str] = &[
     "rename_member",
     "merge_members",
     "hide_member",
+    "list_backups",
+    "back_up_now",
+    "restore_backup",
+    "open_backups_folder",
 ];
 
 fn main() {

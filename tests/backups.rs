@@ -41,8 +41,15 @@ fn figures(dir: &Path) -> serde_json::Value {
     json(
         dir,
         &[
-            "metrics", "--workspace", "Demo", "--from", &from, "--to", &today.to_string(),
-            "--format", "json",
+            "metrics",
+            "--workspace",
+            "Demo",
+            "--from",
+            &from,
+            "--to",
+            &today.to_string(),
+            "--format",
+            "json",
         ],
     )
 }
@@ -79,17 +86,32 @@ fn a_backup_restores_the_same_figures_and_a_restore_can_itself_be_undone() {
     assert!(before.as_array().unwrap().len() > 50, "{before}");
 
     let taken = cli(dir.path()).arg("backup").assert().success();
-    assert!(stdout(&taken).starts_with("Backed up to "), "{}", stdout(&taken));
+    assert!(
+        stdout(&taken).starts_with("Backed up to "),
+        "{}",
+        stdout(&taken)
+    );
     let listed = backups_of(dir.path());
     assert_eq!(listed.len(), 1, "{listed:?}");
     let (kind, manual) = &listed[0];
     assert_eq!(kind, "manual");
     assert!(manual.starts_with(dir.path().join("backups")));
-    assert_eq!(store::inspect(manual).unwrap().schema_version, SCHEMA_VERSION);
+    assert_eq!(
+        store::inspect(manual).unwrap().schema_version,
+        SCHEMA_VERSION
+    );
 
     // Something changes after the backup...
     cli(dir.path())
-        .args(["workspace", "add", "Later", "--timezone", "UTC", "--currency", "USD"])
+        .args([
+            "workspace",
+            "add",
+            "Later",
+            "--timezone",
+            "UTC",
+            "--currency",
+            "USD",
+        ])
         .assert()
         .success();
     assert!(workspaces(dir.path()).contains(&"Later".to_string()));
@@ -139,7 +161,10 @@ fn a_backup_to_a_named_file_never_overwrites_one() {
         .code(1)
         .stderr(contains("already exists"));
     assert_eq!(std::fs::read(&out).unwrap(), bytes);
-    assert!(backups_of(dir.path()).is_empty(), "--out is not in the folder");
+    assert!(
+        backups_of(dir.path()).is_empty(),
+        "--out is not in the folder"
+    );
 }
 
 #[test]
@@ -199,24 +224,72 @@ fn spoil(file: &Path) {
     f.sync_all().unwrap();
 }
 
+/// Overwrite the root page of `table` with noise.
+fn spoil_table(file: &Path, table: &str) {
+    use std::io::{Seek, SeekFrom, Write};
+    let root: u64 = rusqlite::Connection::open(file)
+        .unwrap()
+        .query_row(
+            "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let page: u64 = 4096;
+    let mut f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
+    f.seek(SeekFrom::Start((root - 1) * page)).unwrap();
+    f.write_all(&vec![0x5a; page as usize]).unwrap();
+    f.sync_all().unwrap();
+}
+
 #[test]
 fn a_damaged_database_is_named_left_as_it_is_and_restored_from_its_newest_backup() {
     let dir = demo_dir();
     cli(dir.path()).arg("backup").assert().success();
     let (_, good) = backups_of(dir.path()).remove(0);
-    spoil(&db(dir.path()));
+    spoil_table(&db(dir.path()), "daily_rollups");
     let spoiled = std::fs::read(db(dir.path())).unwrap();
 
-    // Every command that opens it says what is wrong and what to do, and
-    // exits non-zero; the file is not touched.
-    let failed = cli(dir.path())
+    // Within a day of the last clean check, a command that meets a damaged
+    // page says so and what to do, and exits non-zero; one that does not
+    // meet it works.
+    cli(dir.path())
         .args(["workspace", "list"])
+        .assert()
+        .success();
+    let today = chrono::Utc::now().date_naive().to_string();
+    cli(dir.path())
+        .args([
+            "metrics",
+            "--workspace",
+            "Demo",
+            "--from",
+            &today,
+            "--to",
+            &today,
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("the database is damaged"))
+        .stderr(contains("pulseboard restore FILE"));
+    // A day later every command's open checks it whole first: it names the
+    // file and the newest good backup. The file is not touched.
+    let stamp = dir.path().join("locks").join("quick-check.ok");
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(25 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stamp)
+        .unwrap()
+        .set_modified(day_ago)
+        .unwrap();
+    cli(dir.path())
+        .args(["runs"])
         .assert()
         .code(1)
         .stderr(contains("is damaged"))
         .stderr(contains(db(dir.path()).to_str().unwrap()))
         .stderr(contains(format!("pulseboard restore '{}'", good.display())));
-    let _ = failed;
+    assert!(!stamp.exists(), "no clean check is remembered");
     assert_eq!(std::fs::read(db(dir.path())).unwrap(), spoiled);
     // Listing backups works without opening it.
     assert_eq!(backups_of(dir.path()).len(), 1);
@@ -231,10 +304,16 @@ fn a_damaged_database_is_named_left_as_it_is_and_restored_from_its_newest_backup
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.to_str().unwrap().contains("pulseboard.sqlite3.damaged-"))
-        .filter(|p| !p.to_str().unwrap().ends_with("-wal") && !p.to_str().unwrap().ends_with("-shm"))
+        .filter(|p| {
+            !p.to_str().unwrap().ends_with("-wal") && !p.to_str().unwrap().ends_with("-shm")
+        })
         .collect();
     assert_eq!(aside.len(), 1, "{aside:?}");
-    assert_eq!(std::fs::read(&aside[0]).unwrap(), spoiled, "kept byte for byte");
+    assert_eq!(
+        std::fs::read(&aside[0]).unwrap(),
+        spoiled,
+        "kept byte for byte"
+    );
     assert_eq!(workspaces(dir.path()), vec!["Demo".to_string()]);
     // A damaged file is not a backup: the folder holds only the good one.
     assert_eq!(backups_of(dir.path()).len(), 1);
@@ -269,7 +348,10 @@ fn an_older_file_is_backed_up_before_a_migration_changes_it() {
     let dir = tempfile::tempdir().unwrap();
     let old = 10;
     Store::open_at(&db(dir.path()), old).unwrap();
-    cli(dir.path()).args(["workspace", "list"]).assert().success();
+    cli(dir.path())
+        .args(["workspace", "list"])
+        .assert()
+        .success();
     let listed = backups_of(dir.path());
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0].0, "before-migration");
@@ -279,7 +361,10 @@ fn an_older_file_is_backed_up_before_a_migration_changes_it() {
         Some(SCHEMA_VERSION)
     );
     // Opened again: nothing to migrate, no new backup.
-    cli(dir.path()).args(["workspace", "list"]).assert().success();
+    cli(dir.path())
+        .args(["workspace", "list"])
+        .assert()
+        .success();
     assert_eq!(backups_of(dir.path()).len(), 1);
 }
 
@@ -327,11 +412,26 @@ fn daily_and_weekly_backups_are_taken_when_due_and_rotate() {
 fn a_restored_file_whose_credentials_are_not_in_the_keychain_names_its_connections() {
     let dir = tempfile::tempdir().unwrap();
     cli(dir.path())
-        .args(["workspace", "add", "Acme", "--timezone", "UTC", "--currency", "USD"])
+        .args([
+            "workspace",
+            "add",
+            "Acme",
+            "--timezone",
+            "UTC",
+            "--currency",
+            "USD",
+        ])
         .assert()
         .success();
     cli(dir.path())
-        .args(["connect", "shopify", "--workspace", "Acme", "--shop", "acme.myshopify.com"])
+        .args([
+            "connect",
+            "shopify",
+            "--workspace",
+            "Acme",
+            "--shop",
+            "acme.myshopify.com",
+        ])
         .write_stdin(format!(
             r#"{{"access_token":"{}"}}"#,
             common::unique_secret("shpat_")
@@ -349,7 +449,11 @@ fn a_restored_file_whose_credentials_are_not_in_the_keychain_names_its_connectio
         .args(["restore", copy.to_str().unwrap()])
         .assert()
         .success();
-    assert!(!stdout(&same).contains("need their credentials"), "{}", stdout(&same));
+    assert!(
+        !stdout(&same).contains("need their credentials"),
+        "{}",
+        stdout(&same)
+    );
 
     // As on a computer whose keychain never had it.
     let install_id = store::inspect(&copy).unwrap().install_id;

@@ -1,6 +1,6 @@
 //! End to end in the real app window under Xvfb, driven over WebDriver:
 //! add a connection through the form, see it listed, and find its secret in
-//! the keychain and nowhere on disk. Needs DISPLAY, a session bus with an
+//! the keychain and nowhere on disk; then back up and restore in Settings. Needs DISPLAY, a session bus with an
 //! unlocked keyring, and tauri-driver: `./dev.sh test` sets all three up.
 
 mod common;
@@ -87,6 +87,42 @@ fn add_a_connection_through_the_form() {
     assert!(!replies.contains(&token));
 
     s.screenshot(&shots.join("e2e-connections.png"));
+
+    // Settings → Backups: the app took its daily and weekly backups when it
+    // started; Back up now adds a manual one; Restore (asked twice) swaps the
+    // file and keeps the one it replaced.
+    s.click(r#"#nav a[data-page="settings"]"#);
+    s.wait_for_text("#backups", "Weekly");
+    s.click("#back-up-now");
+    s.wait_for_text("#backup-list", "Manual");
+    s.click(r#"#backup-list tr[data-kind="manual"] button"#);
+    s.wait_for_text(
+        r#"#backup-list tr[data-kind="manual"] button"#,
+        "Confirm restore",
+    );
+    s.click(r#"#backup-list tr[data-kind="manual"] button"#);
+    s.wait_for_text("#backup-list", "Before a restore");
+    s.screenshot(&shots.join("e2e-backups.png"));
+    let kinds: Vec<String> = serde_json::from_slice::<serde_json::Value>(
+        &cli(dir.path())
+            .args(["backups", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    )
+    .unwrap()
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|b| b["kind"].as_str().unwrap().to_string())
+    .collect();
+    for kind in ["daily", "weekly", "manual", "before-restore"] {
+        assert!(kinds.contains(&kind.to_string()), "{kinds:?}");
+    }
+    // The restored file is the app's now: the connection is still listed.
+    s.click(r#"#nav a[data-page="connections"]"#);
+    s.wait_for_text("#connections-table", "Shopify · e2e-shop.myshopify.com");
     s.close();
 
     cli(dir.path())

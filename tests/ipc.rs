@@ -322,6 +322,77 @@ fn sync_now_runs_in_the_background_and_is_recorded() {
 }
 
 #[test]
+fn back_up_now_and_a_restore_while_a_sync_runs_waits_for_it_then_swaps_the_file() {
+    let h = harness();
+    let ws = h.workspace();
+    assert_eq!(h.ok("list_backups", json!({})), json!([]));
+    let taken = h.ok("back_up_now", json!({}));
+    assert_eq!(taken["kind"], "manual");
+    assert!(taken["size"].as_u64().unwrap() > 0);
+    let backup = taken["path"].as_str().unwrap().to_string();
+    assert_eq!(h.ok("list_backups", json!({}))[0]["path"], backup.as_str());
+
+    // After the backup: a connection, synced. The restore is asked for while
+    // the sync runs; it waits for it, and nothing of it survives.
+    h.ok(
+        "add_connection",
+        json!({"workspaceId": ws, "provider": "demo", "input": {}}),
+    );
+    assert_eq!(h.ok("sync_now", json!({"connectionId": null})), 1);
+    let done = h.ok("restore_backup", json!({"path": backup}));
+    assert_eq!(done["replaced_damaged"], false);
+    assert_eq!(done["need_credentials"], json!([]));
+    assert_eq!(h.ok("get_sync_status", json!({}))["syncing"], false);
+    assert_eq!(
+        h.ok("list_connections", json!({"workspaceId": ws})),
+        json!([])
+    );
+    assert_eq!(
+        h.ok("list_runs", json!({"connectionId": null, "limit": 10})),
+        json!([])
+    );
+
+    // The file replaced is a backup of its own; restoring it brings the
+    // connection and its run back, and the core works on that file.
+    let replaced = done["replaced"].as_str().unwrap();
+    let kinds: Vec<Value> = h
+        .ok("list_backups", json!({}))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].clone())
+        .collect();
+    assert!(kinds.contains(&json!("before-restore")), "{kinds:?}");
+    h.ok("restore_backup", json!({"path": replaced}));
+    let listed = h.ok("list_connections", json!({"workspaceId": ws}));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let runs = h.ok("list_runs", json!({"connectionId": null, "limit": 10}));
+    assert_eq!(runs[0]["status"], "succeeded");
+
+    // A file that is not a backup is refused, and the app goes on with its own.
+    let text = h.dir.path().join("notes.txt");
+    std::fs::write(&text, "x".repeat(5000)).unwrap();
+    let refused = h
+        .invoke("restore_backup", json!({"path": text}))
+        .unwrap_err();
+    assert_eq!(refused["code"], "backup");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("not an SQLite database"),
+        "{refused}"
+    );
+    assert_eq!(
+        h.ok("list_connections", json!({"workspaceId": ws}))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn dashboard_tiles_compare_with_the_period_before() {
     use pulseboard::domain::records::{Batch, FinancialStatus, Order, OrderLine};
     let h = harness();

@@ -62,6 +62,10 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::rename_member,
             commands::merge_members,
             commands::hide_member,
+            commands::list_backups,
+            commands::back_up_now,
+            commands::restore_backup,
+            commands::open_backups_folder,
         ])
 }
 
@@ -80,7 +84,12 @@ pub fn run_desktop() -> i32 {
         .ensure()
         .ok()
         .and_then(|()| crate::telemetry::init(&paths.log_dir));
-    let mut core = match Core::open(paths, Arc::new(Keychain::default())) {
+    let opened = Core::open_checked(
+        paths,
+        Arc::new(Keychain::default()),
+        crate::service::backups::QuickCheck::Always,
+    );
+    let mut core = match opened {
         Ok(c) => c,
         Err(e) => return fail(&e.to_string()),
     };
@@ -97,6 +106,7 @@ pub fn run_desktop() -> i32 {
         }))
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let _ = app
                 .state::<AppState>()

@@ -129,6 +129,18 @@ impl AppState {
         }
     }
 
+    /// Restore `file` in place of the database: wait for the syncs under way,
+    /// keep new ones from starting, and swap the file under the core's lock.
+    pub async fn restore(
+        &self,
+        file: &std::path::Path,
+    ) -> Result<crate::service::backups::Restored, crate::service::ServiceError> {
+        let _held = self.runner.hold().await;
+        let result = self.core().restore(file);
+        self.connections_changed();
+        result
+    }
+
     pub fn syncing(&self) -> bool {
         self.runner.busy()
     }

@@ -178,6 +178,38 @@ pub struct ExportView {
     pub rows: usize,
 }
 
+/// One backup in Settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupView {
+    pub path: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub size: u64,
+    pub kind: &'static str,
+}
+
+impl From<crate::service::backups::Backup> for BackupView {
+    fn from(b: crate::service::backups::Backup) -> Self {
+        Self {
+            path: b.path.display().to_string(),
+            time: b.time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            size: b.size,
+            kind: b.kind.word(),
+        }
+    }
+}
+
+/// What a restore did, for Settings to say.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreView {
+    /// The backup of the file replaced (restore it to undo), or where a
+    /// damaged one was moved aside.
+    pub replaced: Option<String>,
+    pub replaced_damaged: bool,
+    /// Connections whose credentials this computer's keychain does not have.
+    pub need_credentials: Vec<String>,
+}
+
 /// A decimal for the UI: plain text with `.` decimals, `None` when empty.
 fn text(d: Option<rust_decimal::Decimal>) -> Option<String> {
     d.map(|d| d.round_dp(6).normalize().to_string())

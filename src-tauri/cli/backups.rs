@@ -51,7 +51,10 @@ pub fn list(paths: &Paths, args: BackupsArgs) -> CliResult {
         ));
     }
     let rows: Vec<Vec<String>> = list.iter().map(row).collect();
-    emit(&table::render(&["taken (UTC)", "kind", "size", "path"], &rows))
+    emit(&table::render(
+        &["taken (UTC)", "kind", "size", "path"],
+        &rows,
+    ))
 }
 
 fn row(b: &Backup) -> Vec<String> {
@@ -101,9 +104,7 @@ pub fn restore(paths: &Paths, args: RestoreArgs) -> CliResult {
                 format!("  {id}  {name}  (pulseboard connection edit {id} --secrets, the fields as JSON on stdin)")
             }));
         }
-        Err(e) => lines.push(format!(
-            "Could not check the connections' credentials: {e}"
-        )),
+        Err(e) => lines.push(format!("Could not check the connections' credentials: {e}")),
     }
     emit(&lines.join("\n"))
 }

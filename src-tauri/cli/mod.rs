@@ -92,6 +92,13 @@ impl From<ServiceError> for CliError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Invalid(i) => i.into(),
+            // A damaged page met by a command between the daily quick checks.
+            ServiceError::Store(e) if e.is_damage() => {
+                CliError::Failed(format!(
+                    "the database is damaged ({e}); `pulseboard backups` lists the backups and \
+                     `pulseboard restore FILE` puts one back (the damaged file is moved aside, not deleted)"
+                ))
+            }
             other => CliError::Failed(other.to_string()),
         }
     }
@@ -205,7 +212,9 @@ fn dispatch(command: Command) -> CliResult {
         Command::Goals(args) => goals::goals(&core, args),
         Command::Goal(cmd) => goals::goal(&mut core, cmd),
         Command::Backup(args) => backups::backup(&core, args),
-        Command::Backups(_) | Command::Restore(_) => unreachable!("handled before the database opens"),
+        Command::Backups(_) | Command::Restore(_) => {
+            unreachable!("handled before the database opens")
+        }
     }
 }
 

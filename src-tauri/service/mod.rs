@@ -113,16 +113,27 @@ pub struct Core {
     paths: Paths,
     install_id: String,
     background_rollups: bool,
-    /// Held while this core has the data dir open, so a restore waits.
-    _data_dir: backups::DataDirLock,
+    /// Held while this core has the data dir open, so a restore by another
+    /// process is refused (`None` only while this core restores).
+    data_dir_lock: Option<backups::DataDirLock>,
 }
 
 impl Core {
-    /// Create the folders if needed and open the database.
+    /// Create the folders if needed and open the database, with a quick
+    /// check of it once a day (the CLI's way; see [`backups::QuickCheck`]).
     pub fn open(paths: Paths, secrets: Arc<dyn SecretStore>) -> Result<Self> {
+        Self::open_checked(paths, secrets, backups::QuickCheck::Daily)
+    }
+
+    /// [`Core::open`], saying when the quick check runs (the app: every launch).
+    pub fn open_checked(
+        paths: Paths,
+        secrets: Arc<dyn SecretStore>,
+        check: backups::QuickCheck,
+    ) -> Result<Self> {
         paths.ensure()?;
         let data_dir = backups::DataDirLock::shared(&paths)?;
-        let store = backups::open_store(&paths)?;
+        let store = backups::open_store(&paths, check)?;
         let install_id = store.install_id()?;
         Ok(Self {
             store,
@@ -130,7 +141,7 @@ impl Core {
             paths,
             install_id,
             background_rollups: false,
-            _data_dir: data_dir,
+            data_dir_lock: Some(data_dir),
         })
     }
 

@@ -35,6 +35,15 @@ pub enum FileProblem {
 }
 
 impl Store {
+    /// A handle on no file (an empty database in memory), for a holder of a
+    /// store to keep while its file is swapped by a restore.
+    pub fn detached() -> Result<Self> {
+        Ok(Self {
+            conn: Connection::open_in_memory()?,
+            path: PathBuf::from(":memory:"),
+        })
+    }
+
     /// A consistent copy of the whole database at `dest`, which must not
     /// exist yet. `VACUUM INTO` reads in one transaction, so writers on other
     /// handles go on and the copy holds one commit: the last before it began.
@@ -65,15 +74,16 @@ impl Store {
 /// A consistent, compact copy of the database at `src` (with whatever its
 /// `-wal` beside it holds) as a new file `dest`.
 pub fn copy_database(src: &Path, dest: &Path) -> Result<()> {
-    let conn = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(
-        |source| StoreError::Open {
-            path: src.to_path_buf(),
-            source,
-        },
-    )?;
-    let dest = dest.to_str().ok_or_else(|| {
-        StoreError::Corrupt(format!("{} is not a UTF-8 path", dest.display()))
-    })?;
+    let conn =
+        Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|source| {
+            StoreError::Open {
+                path: src.to_path_buf(),
+                source,
+            }
+        })?;
+    let dest = dest
+        .to_str()
+        .ok_or_else(|| StoreError::Corrupt(format!("{} is not a UTF-8 path", dest.display())))?;
     conn.execute("VACUUM INTO ?1", [dest])?;
     Ok(())
 }
@@ -84,13 +94,16 @@ pub fn file_version(path: &Path) -> Result<Option<i64>> {
     if !path.exists() {
         return Ok(None);
     }
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(
-        |source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        },
-    )?;
-    Ok(Some(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|source| {
+            StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    Ok(Some(
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))?,
+    ))
 }
 
 /// Read `path` as a candidate Pulseboard database, changing nothing in it:
@@ -117,7 +130,8 @@ pub fn inspect(path: &Path) -> std::result::Result<FileFacts, FileProblem> {
         },
         _ => unreadable(&e),
     };
-    conn.execute_batch("PRAGMA query_only = 1").map_err(sorted)?;
+    conn.execute_batch("PRAGMA query_only = 1")
+        .map_err(sorted)?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(sorted)?;

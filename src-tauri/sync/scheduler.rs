@@ -66,6 +66,7 @@ pub enum SchedulerError {
 pub struct Runner {
     sync: SyncContext,
     permits: Semaphore,
+    parallel: u32,
     busy: AtomicUsize,
     /// Called when a run starts or ends (the tray follows it).
     on_change: Arc<dyn Fn() + Send + Sync>,
@@ -80,6 +81,7 @@ impl Runner {
         Arc::new(Self {
             sync,
             permits: Semaphore::new(parallel.max(1)),
+            parallel: parallel.max(1) as u32,
             busy: AtomicUsize::new(0),
             on_change,
         })
@@ -88,6 +90,21 @@ impl Runner {
     /// Whether any run is under way.
     pub fn busy(&self) -> bool {
         self.busy.load(Ordering::SeqCst) > 0
+    }
+
+    /// Wait for the runs under way or asked for to end, and start none until
+    /// the permits returned are dropped (a restore swaps the database
+    /// meanwhile). A Sync now asked for earlier may not hold its permit yet:
+    /// while anything is busy the permits are handed back and asked again.
+    pub async fn hold(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        loop {
+            let all = self.permits.acquire_many(self.parallel).await.ok()?;
+            if !self.busy() {
+                return Some(all);
+            }
+            drop(all);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     fn busy_while(&self) -> Busy<'_> {
@@ -121,6 +138,11 @@ impl Runner {
     /// One scheduled or start-up firing for one connection: check pause and
     /// due-ness, then sync.
     pub async fn tick(self: Arc<Self>, connection: ConnectionId, trigger: Trigger) {
+        // The permit first: while a restore holds them all, not even the
+        // decision opens the file.
+        let Ok(_permit) = self.permits.acquire().await else {
+            return;
+        };
         let decision = (|| -> Result<bool, StoreError> {
             let store = Store::open(&self.sync.db)?;
             if store.meta(META_SYNC_PAUSED)?.as_deref() == Some("1") {
@@ -141,9 +163,6 @@ impl Runner {
             Ok(false) => return,
             Err(e) => return tracing::warn!(%connection, error = %e, "scheduled sync skipped"),
         }
-        let Ok(_permit) = self.permits.acquire().await else {
-            return;
-        };
         let _busy = self.busy_while();
         self.run(connection, trigger).await;
     }

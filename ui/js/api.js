@@ -58,6 +58,10 @@ export const api = {
   renameMember: (workspaceId, email, name) => call("rename_member", { workspaceId, email, name }),
   mergeMembers: (workspaceId, email, into) => call("merge_members", { workspaceId, email, into }),
   hideMember: (workspaceId, email, hidden) => call("hide_member", { workspaceId, email, hidden }),
+  backups: () => call("list_backups"),
+  backUpNow: () => call("back_up_now"),
+  restoreBackup: (path) => call("restore_backup", { path: path ?? null }),
+  openBackupsFolder: () => call("open_backups_folder"),
   /** Call `handler(progress)` for every sync-progress event; resolves to an unlisten function. */
   onSyncProgress: async (handler) => {
     if (!tauri?.event) return () => {};

@@ -90,6 +90,16 @@ impl StoreError {
         };
         matches!(code, Some(DatabaseCorrupt | NotADatabase))
     }
+
+    /// Whether SQLite could not write for want of space (`SQLITE_FULL`).
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Open { source, .. } | StoreError::Sqlite(source) => {
+                source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+            }
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

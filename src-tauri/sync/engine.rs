@@ -135,9 +135,9 @@ pub async fn run_connection_observed<S: Source>(
     });
 
     let mut reports = Vec::new();
-    let mut auth_error: Option<String> = None;
+    let mut stop: Option<Stop> = None;
     for (index, stream) in streams.iter().enumerate() {
-        if auth_error.is_some() {
+        if stop.is_some() {
             break;
         }
         let at = StreamAt {
@@ -147,13 +147,17 @@ pub async fn run_connection_observed<S: Source>(
             index,
             of: streams.len(),
         };
-        let report = sync_stream(store, source, &at, &mut auth_error, observe).await?;
+        let report = sync_stream(store, source, &at, &mut stop, observe).await?;
         reports.push(report);
     }
 
     let failed = reports.iter().filter(|r| r.error.is_some()).count();
-    let (status, connection_status) = if auth_error.is_some() {
+    let (status, connection_status) = if let Some(Stop::Auth(_)) = stop {
         (RunStatus::Failed, ConnectionStatus::NeedsAttention)
+    } else if let Some(Stop::DiskFull(_)) = stop {
+        // Not parked: the next run, once there is room, goes on from the
+        // last page stored.
+        (RunStatus::Failed, ConnectionStatus::Error)
     } else if failed == 0 {
         (RunStatus::Succeeded, ConnectionStatus::Ok)
     } else if failed < reports.len() {
@@ -161,7 +165,7 @@ pub async fn run_connection_observed<S: Source>(
     } else {
         (RunStatus::Failed, ConnectionStatus::Error)
     };
-    let error = auth_error.or_else(|| {
+    let error = stop.map(Stop::into_text).or_else(|| {
         reports
             .iter()
             .find_map(|r| r.error.as_ref().map(|e| format!("{}: {e}", r.stream)))
@@ -215,11 +219,47 @@ impl StreamAt<'_> {
     }
 }
 
+/// Why a run ends before its remaining streams.
+enum Stop {
+    /// The credentials were refused: the connection is parked.
+    Auth(String),
+    /// A page could not be stored for want of space. Its transaction rolled
+    /// back, so nothing is half-stored and the stream's cursor is where the
+    /// last whole page left it.
+    DiskFull(String),
+}
+
+impl Stop {
+    fn into_text(self) -> String {
+        match self {
+            Stop::Auth(t) | Stop::DiskFull(t) => t,
+        }
+    }
+}
+
+/// "disk full: 3 MB free on /home/…/pulseboard" for a store error that says
+/// so, `None` for any other.
+fn disk_full(e: &SyncError, store: &Store) -> Option<String> {
+    let SyncError::Store(e) = e else { return None };
+    if !e.is_disk_full() {
+        return None;
+    }
+    let dir = store.path().parent().unwrap_or(store.path());
+    let free = match fs4::available_space(dir) {
+        Ok(bytes) => format!("{} MB free", bytes / 1_000_000),
+        Err(_) => "no free space known".to_string(),
+    };
+    Some(format!(
+        "disk full: {free} on {}; free some space and sync again, it goes on from the last page stored",
+        dir.display()
+    ))
+}
+
 async fn sync_stream<S: Source>(
     store: &mut Store,
     source: &S,
     at: &StreamAt<'_>,
-    auth_error: &mut Option<String>,
+    stop: &mut Option<Stop>,
     observe: Observer<'_>,
 ) -> Result<StreamReport, SyncError> {
     let (connection, stream) = (at.connection, at.stream);
@@ -243,9 +283,21 @@ async fn sync_stream<S: Source>(
         let fetched = source.fetch(stream, cursor.as_deref()).await;
         // The page before is stored (or failed) before this one goes on.
         if let Some(stored) = storing.take() {
-            report.upserted += stored
+            let result = stored
                 .await
-                .map_err(|_| SyncError::Join("the page writer stopped".into()))??;
+                .map_err(|_| SyncError::Join("the page writer stopped".into()))
+                .and_then(|r| r.map_err(SyncError::from));
+            match result {
+                Ok(n) => report.upserted += n,
+                Err(e) => match disk_full(&e, store) {
+                    Some(text) => {
+                        report.error = Some(text.clone());
+                        *stop = Some(Stop::DiskFull(text));
+                        break;
+                    }
+                    None => return Err(e),
+                },
+            }
             report.requests = source.requests().saturating_sub(requests_before);
             observe(&at.progress(&report, false));
         }
@@ -253,7 +305,7 @@ async fn sync_stream<S: Source>(
             Ok(page) => page,
             Err(e) => {
                 if e.is_auth() {
-                    *auth_error = Some(e.to_string());
+                    *stop = Some(Stop::Auth(e.to_string()));
                 }
                 tracing::warn!(%connection, stream, error = %e, "stream failed");
                 report.error = Some(e.to_string());
@@ -283,8 +335,20 @@ async fn sync_stream<S: Source>(
         match writer.as_ref().filter(|_| follow) {
             Some(w) => storing = Some(w.store(page.batch, page.cursor.clone())),
             None => {
-                report.upserted +=
-                    store.apply_page(connection, stream, &page.batch, page.cursor.as_deref())?;
+                let stored = store
+                    .apply_page(connection, stream, &page.batch, page.cursor.as_deref())
+                    .map_err(SyncError::from);
+                match stored {
+                    Ok(n) => report.upserted += n,
+                    Err(e) => match disk_full(&e, store) {
+                        Some(text) => {
+                            report.error = Some(text.clone());
+                            *stop = Some(Stop::DiskFull(text));
+                            break;
+                        }
+                        None => return Err(e),
+                    },
+                }
                 report.requests = source.requests().saturating_sub(requests_before);
                 observe(&at.progress(&report, false));
             }
@@ -303,9 +367,18 @@ async fn sync_stream<S: Source>(
     }
     // A page still on the writer's thread (the page limit stopped the loop).
     if let Some(stored) = storing.take() {
-        report.upserted += stored
+        let result = stored
             .await
-            .map_err(|_| SyncError::Join("the page writer stopped".into()))??;
+            .map_err(|_| SyncError::Join("the page writer stopped".into()))
+            .and_then(|r| r.map_err(SyncError::from));
+        match result {
+            Ok(n) => report.upserted += n,
+            Err(e) => {
+                let text = disk_full(&e, store).ok_or(e)?;
+                report.error = Some(text.clone());
+                *stop = Some(Stop::DiskFull(text));
+            }
+        }
     }
     report.requests = source.requests().saturating_sub(requests_before);
     observe(&at.progress(&report, true));

@@ -43,6 +43,8 @@ const COMMANDS: &[&str] = &[
     "back_up_now",
     "restore_backup",
     "open_backups_folder",
+    "get_autostart",
+    "set_autostart",
 ];
 
 fn main() {

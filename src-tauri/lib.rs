@@ -20,6 +20,6 @@ pub mod telemetry;
 pub fn run() -> i32 {
     match cli::main(std::env::args_os()) {
         cli::Outcome::Exit(code) => code,
-        cli::Outcome::Desktop => app::run_desktop(),
+        cli::Outcome::Desktop { hidden } => app::run_desktop(hidden),
     }
 }

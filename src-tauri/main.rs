@@ -18,7 +18,7 @@ const DESKTOP: &str = if cfg!(windows) {
 fn main() -> ExitCode {
     match cli::main(std::env::args_os()) {
         Outcome::Exit(code) => ExitCode::from(code.clamp(0, 255) as u8),
-        Outcome::Desktop => open_desktop(),
+        Outcome::Desktop { .. } => open_desktop(),
     }
 }
 

@@ -578,3 +578,35 @@ pub fn open_backups_folder<R: tauri::Runtime>(
         .open_path(folder.display().to_string(), None::<&str>)
         .map_err(|e| failed(&e))
 }
+
+/// The login item the autostart plugin keeps (an XDG autostart entry, a
+/// LaunchAgent, a Run key), or an error when this app has none.
+fn login_item<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+) -> Result<tauri::State<'_, tauri_plugin_autostart::AutoLaunchManager>> {
+    use tauri::Manager;
+    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>()
+        .ok_or_else(|| CommandError::new("autostart", "starting at login is not available here"))
+}
+
+/// Whether Pulseboard starts (in the tray) when the person logs in.
+#[tauri::command(async)]
+pub fn get_autostart<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Result<bool> {
+    login_item(&app)?
+        .is_enabled()
+        .map_err(|e| CommandError::new("autostart", format!("cannot read the login item: {e}")))
+}
+
+#[tauri::command(async)]
+pub fn set_autostart<R: tauri::Runtime>(app: tauri::AppHandle<R>, enabled: bool) -> Result<bool> {
+    let item = login_item(&app)?;
+    let done = if enabled {
+        item.enable()
+    } else {
+        item.disable()
+    };
+    done.map_err(|e| CommandError::new("autostart", format!("cannot change the login item: {e}")))?;
+    tracing::info!(enabled, "start at login changed");
+    item.is_enabled()
+        .map_err(|e| CommandError::new("autostart", format!("cannot read the login item: {e}")))
+}

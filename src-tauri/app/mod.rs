@@ -66,6 +66,8 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::back_up_now,
             commands::restore_backup,
             commands::open_backups_folder,
+            commands::get_autostart,
+            commands::set_autostart,
         ])
 }
 
@@ -74,8 +76,9 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!()
 }
 
-/// Open the desktop app; returns the exit code when it quits.
-pub fn run_desktop() -> i32 {
+/// Open the desktop app (in the tray only when `hidden`, as at login);
+/// returns the exit code when it quits.
+pub fn run_desktop(hidden: bool) -> i32 {
     let paths = match Paths::from_env() {
         Ok(p) => p,
         Err(e) => return fail(&e.to_string()),
@@ -107,13 +110,25 @@ pub fn run_desktop() -> i32 {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .setup(|app| {
+        // Start at login: off until the person turns it on in Settings; the
+        // login start goes straight to the tray.
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("Pulseboard")
+                .arg("--hidden")
+                .build(),
+        )
+        .setup(move |app| {
             let _ = app
                 .state::<AppState>()
                 .observer
                 .set(progress::observer(app.handle().clone()));
             tray::create(app.handle())?;
-            window::open_main(app.handle())?;
+            if hidden {
+                tracing::info!("started in the tray, without the window");
+            } else {
+                window::open_main(app.handle())?;
+            }
             start_scheduler(app.handle());
             start_backups(app.handle());
             Ok(())

@@ -28,6 +28,10 @@ use std::sync::Arc;
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Open the desktop app in the tray only, without its window (what
+    /// starting at login does).
+    #[arg(long)]
+    hidden: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,7 +135,10 @@ fn version_text() -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Exit(i32),
-    Desktop,
+    Desktop {
+        /// In the tray only, without the window.
+        hidden: bool,
+    },
 }
 
 /// Run the headless command `args` name; without one, say the desktop app
@@ -165,7 +172,7 @@ where
         }
     };
     let Some(command) = cli.command else {
-        return Outcome::Desktop;
+        return Outcome::Desktop { hidden: cli.hidden };
     };
     Outcome::Exit(match dispatch(command) {
         Ok(()) => 0,

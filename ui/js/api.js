@@ -62,6 +62,8 @@ export const api = {
   backUpNow: () => call("back_up_now"),
   restoreBackup: (path) => call("restore_backup", { path: path ?? null }),
   openBackupsFolder: () => call("open_backups_folder"),
+  autostart: () => call("get_autostart"),
+  setAutostart: (enabled) => call("set_autostart", { enabled }),
   /** Call `handler(progress)` for every sync-progress event; resolves to an unlisten function. */
   onSyncProgress: async (handler) => {
     if (!tauri?.event) return () => {};

@@ -59,9 +59,21 @@ export async function render(app) {
       toast(pause.checked ? "Scheduled syncing paused" : "Scheduled syncing resumed");
     } catch (e) { pause.checked = !pause.checked; toast(e.message); }
   });
+  const login = h("input", { type: "checkbox", id: "autostart" });
+  let loginNote = null;
+  try { login.checked = await api.autostart(); } catch (e) { login.disabled = true; loginNote = h("span", { class: "muted" }, ` (${e.message})`); }
+  login.addEventListener("change", async () => {
+    try {
+      login.checked = await api.setAutostart(login.checked);
+      toast(login.checked ? "Pulseboard will start in the tray when you log in" : "Pulseboard will not start at login");
+    } catch (e) { login.checked = !login.checked; toast(e.message); }
+  });
   section.append(
     h("h2", {}, "Sync"),
-    h("div", { class: "panel" }, h("label", {}, pause, " Pause scheduled syncing (also in the tray menu)")),
+    h("div", { class: "panel" },
+      h("label", {}, pause, " Pause scheduled syncing (also in the tray menu)"),
+      h("br"),
+      h("label", {}, login, " Start Pulseboard when I log in (in the tray, without the window, so it syncs on schedule)", loginNote)),
     h("h2", {}, "Backups"),
     await backupsPanel(app),
     h("h2", {}, "About this computer"),

@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod error;
 pub mod progress;
+pub mod startup;
 pub mod state;
 pub mod tray;
 pub mod view;
@@ -81,12 +82,13 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 pub fn run_desktop(hidden: bool) -> i32 {
     let paths = match Paths::from_env() {
         Ok(p) => p,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&ServiceError::from(e), None),
     };
     let _log_guard = paths
         .ensure()
         .ok()
         .and_then(|()| crate::telemetry::init(&paths.log_dir));
+    let failed_paths = paths.clone();
     let opened = Core::open_checked(
         paths,
         Arc::new(Keychain::default()),
@@ -94,7 +96,7 @@ pub fn run_desktop(hidden: bool) -> i32 {
     );
     let mut core = match opened {
         Ok(c) => c,
-        Err(e) => return fail(&e.to_string()),
+        Err(e) => return fail(&e, Some(&failed_paths)),
     };
     core.set_background_rollups(true);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "desktop app starting");
@@ -136,7 +138,13 @@ pub fn run_desktop(hidden: bool) -> i32 {
         .on_window_event(window::on_event);
     let app = match register(builder, AppState::new(core)).build(context()) {
         Ok(app) => app,
-        Err(e) => return fail(&format!("cannot start the window system: {e}")),
+        Err(e) => {
+            // No window can be shown either: stderr and the log only.
+            let message = format!("cannot start the window system: {e}");
+            tracing::error!(%message, "desktop app cannot start");
+            eprintln!("error: {message}");
+            return 1;
+        }
     };
     app.run(|_handle, event| {
         // The last window closing is not the end: the tray lives on, syncing.
@@ -151,10 +159,13 @@ pub fn run_desktop(hidden: bool) -> i32 {
     0
 }
 
-fn fail(message: &str) -> i32 {
+/// The app cannot open its data: say so on stderr and in the log, and, since
+/// a person who double-clicked it sees neither, in a window of its own.
+fn fail(error: &ServiceError, paths: Option<&Paths>) -> i32 {
+    let message = error.to_string();
     tracing::error!(%message, "desktop app cannot start");
     eprintln!("error: {message}");
-    1
+    startup::show(&message, &startup::advice(error, paths)).unwrap_or(1)
 }
 
 /// Pause or resume scheduled syncing; remembered across restarts.

@@ -1,0 +1,73 @@
+//! The desktop app started (as by a double-click) where it cannot open its
+//! data: a window of its own says what is wrong and what to do, and closing
+//! it ends the process with exit code 1. Here the data folder cannot be
+//! created (its parent is a file, which stops root too), and then the
+//! database is damaged. Needs an X display with a window manager and a
+//! session bus: ./dev.sh test. (One GUI test per test binary.)
+
+mod common;
+
+use common::desktop::{
+    close_window, require_desktop, visible_window, wait_exit, wait_for, wait_until_no_instance,
+};
+use common::webdriver::{Driver, Session};
+use common::{bin, cli, std_cli};
+use std::time::Duration;
+
+const TITLE: &str = "Pulseboard cannot start";
+const SECS_20: Duration = Duration::from_secs(20);
+
+#[test]
+fn a_start_that_cannot_open_its_data_says_why_in_a_window() {
+    require_desktop();
+    let dir = tempfile::tempdir().unwrap();
+
+    // A data folder that cannot be created.
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "x").unwrap();
+    let unmakeable = file.join("data");
+    assert!(wait_until_no_instance());
+    let mut app = std_cli(&unmakeable)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(SECS_20, "the start-up error window", || {
+        visible_window(TITLE)
+    });
+    assert!(app.try_wait().unwrap().is_none(), "it waits for the person");
+    close_window(TITLE);
+    let status = wait_exit(&mut app, SECS_20);
+    assert_eq!(status.code(), Some(1), "{status}");
+    let mut err = String::new();
+    use std::io::Read;
+    app.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.contains("cannot create the folder"), "{err}");
+
+    // A damaged database: the window names the file and the backup to restore.
+    let data = dir.path().join("data");
+    cli(&data).arg("demo").assert().success();
+    cli(&data).arg("backup").assert().success();
+    spoil_first_tables(&data.join("pulseboard.sqlite3"));
+    let driver = Driver::start(&[("PULSEBOARD_DATA_DIR", data.as_path())]);
+    let s = Session::new(&driver, &bin());
+    let text = s.wait_for_text("#message", "is damaged");
+    assert!(text.contains("pulseboard restore '"), "{text}");
+    let advice = s.text("#advice");
+    assert!(
+        advice.contains("Restore the newest good backup"),
+        "{advice}"
+    );
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    s.screenshot(&shots.join("startup-error.png"));
+    s.close();
+}
+
+/// Noise over pages 2 to 6, the b-trees of the first migration's tables.
+fn spoil_first_tables(file: &std::path::Path) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
+    f.seek(SeekFrom::Start(4096)).unwrap();
+    f.write_all(&[0x5a; 5 * 4096]).unwrap();
+    f.sync_all().unwrap();
+}

@@ -1,7 +1,8 @@
 //! Generates the Tauri context and one allow/deny permission per app command, so
 //! `capabilities/` can grant exactly the commands the window uses.
 
-/// Every `#[tauri::command]` in `app/commands.rs`; keep in step with `app::register`.
+/// Every `#[tauri::command]` in `app/commands.rs` (keep in step with
+/// `app::register`), and the start-up error window's one (`app/startup.rs`).
 const COMMANDS: &[&str] = &[
     "app_info",
     "list_workspaces",
@@ -45,6 +46,7 @@ const COMMANDS: &[&str] = &[
     "open_backups_folder",
     "get_autostart",
     "set_autostart",
+    "restore_at_start",
 ];
 
 fn main() {

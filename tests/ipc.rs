@@ -583,6 +583,14 @@ fn the_capability_grants_exactly_the_declared_commands() {
         "no other core permission"
     );
     granted.retain(|p| !p.starts_with("core:"));
+    // The start-up error window's one command is its own capability's alone.
+    let startup: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/capabilities/startup-window.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(startup["windows"], json!(["startup-error"]));
+    assert_eq!(startup["permissions"], json!(["allow-restore-at-start"]));
+    declared.retain(|p| p != "allow-restore-at-start");
     declared.sort();
     granted.sort();
     assert_eq!(declared, granted);

@@ -2,13 +2,15 @@
 //! data: a window of its own says what is wrong and what to do, and closing
 //! it ends the process with exit code 1. Here the data folder cannot be
 //! created (its parent is a file, which stops root too), and then the
-//! database is damaged. Needs an X display with a window manager and a
+//! database is damaged: the window's button restores the newest good backup
+//! and the app starts again on it. Needs an X display with a window manager and a
 //! session bus: ./dev.sh test. (One GUI test per test binary.)
 
 mod common;
 
 use common::desktop::{
     close_window, require_desktop, visible_window, wait_exit, wait_for, wait_until_no_instance,
+    TrayMenu,
 };
 use common::webdriver::{Driver, Session};
 use common::{bin, cli, std_cli};
@@ -60,6 +62,42 @@ fn a_start_that_cannot_open_its_data_says_why_in_a_window() {
     );
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
     s.screenshot(&shots.join("startup-error.png"));
+    let spoiled = std::fs::read(data.join("pulseboard.sqlite3")).unwrap();
+
+    // The button restores the backup and starts the app again on it.
+    s.click("#restore");
+    wait_for(SECS_20, "the app started again on the backup", || {
+        visible_window("Pulseboard")
+    });
+    let aside: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_str().unwrap().contains("sqlite3.damaged-"))
+        .filter(|p| {
+            !p.to_str().unwrap().ends_with("-wal") && !p.to_str().unwrap().ends_with("-shm")
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(
+        std::fs::read(&aside[0]).unwrap(),
+        spoiled,
+        "moved aside whole"
+    );
+    let listed = cli(&data).args(["workspace", "list"]).assert().success();
+    assert!(String::from_utf8_lossy(&listed.get_output().stdout).contains("Demo"));
+    // Quit the app that started again, from its tray.
+    let pid = wait_for(SECS_20, "the new app's process", || {
+        let out = std::process::Command::new("pgrep")
+            .args(["-f", "-n", "pulseboard-desktop"])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse::<u32>()
+            .ok()
+    });
+    TrayMenu::find(pid).click("Quit Pulseboard");
+    assert!(wait_until_no_instance(), "the app quit");
     s.close();
 }
 

@@ -165,7 +165,7 @@ fn fail(error: &ServiceError, paths: Option<&Paths>) -> i32 {
     let message = error.to_string();
     tracing::error!(%message, "desktop app cannot start");
     eprintln!("error: {message}");
-    startup::show(&message, &startup::advice(error, paths)).unwrap_or(1)
+    startup::show(error, paths).unwrap_or(1)
 }
 
 /// Pause or resume scheduled syncing; remembered across restarts.

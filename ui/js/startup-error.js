@@ -1,11 +1,30 @@
 // The window shown when the desktop app cannot open its data: the reason and
-// what to do, handed over in the address's fragment as JSON. It calls nothing.
+// what to do, handed over in the address's fragment as JSON, and for a
+// damaged database a button that restores the newest good backup.
 
-const { message, advice } = JSON.parse(decodeURIComponent(location.hash.slice(1)) || "{}");
+const { message, advice, backup } = JSON.parse(decodeURIComponent(location.hash.slice(1)) || "{}");
 document.getElementById("message").textContent = message ?? "An unknown error stopped Pulseboard.";
 const list = document.getElementById("advice");
 for (const line of advice ?? []) {
   const li = document.createElement("li");
   li.textContent = line;
   list.append(li);
+}
+
+if (backup) {
+  const button = document.getElementById("restore");
+  const state = document.getElementById("restore-state");
+  button.hidden = false;
+  button.title = backup;
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    state.textContent = "Restoring…";
+    try {
+      await window.__TAURI__.core.invoke("restore_at_start");
+      state.textContent = "Restored. Starting Pulseboard…";
+    } catch (e) {
+      state.textContent = e.message ?? String(e);
+      button.disabled = false;
+    }
+  });
 }

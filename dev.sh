@@ -6,6 +6,8 @@
 #                     in a private X display and D-Bus session with a throwaway keyring
 #   ./dev.sh bench    the footprint benchmark (start-up, memory with and without window)
 #   ./dev.sh bench NAME   another benchmark (benches/NAME.rs) in the same private session
+#   ./dev.sh package  build the Debian package (.deb) of the release build; --debug for a
+#                     quick one of the debug build (what the test suite checks)
 #
 # System packages are installed with apt-get (through sudo when not root).
 set -euo pipefail
@@ -18,6 +20,9 @@ BUILD_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev liba
 # windows the way a person does, WebDriver for WebKitGTK, and D-Bus/X11 tools.
 TEST_PACKAGES=(xvfb xauth openbox wmctrl xdotool webkit2gtk-driver libglib2.0-bin procps dbus-bin)
 BENCH_PACKAGES=(imagemagick time)
+# What bundling needs when there is no npm yet: the Tauri CLI comes from npm
+# (package.json pins it).
+NODE_PACKAGES=(nodejs npm)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -134,9 +139,24 @@ cmd_bench() {
     headless cargo bench --locked --bench footprint
 }
 
+# Build the .deb with the Tauri bundler (desktop entry, icons, dependencies
+# from tauri.conf.json) and print its path on the last line.
+cmd_package() {
+  local profile=() dir=release
+  if [ "${1:-}" = "--debug" ]; then profile=(--debug); dir=debug; fi
+  install_packages "${BUILD_PACKAGES[@]}"
+  command -v npm >/dev/null || install_packages "${NODE_PACKAGES[@]}"
+  require_rust
+  [ -x node_modules/.bin/tauri ] || { say "Installing the Tauri CLI (npm)"; npm ci --no-audit --no-fund --loglevel=error >&2; }
+  say "Building the Debian package"
+  node_modules/.bin/tauri build "${profile[@]}" --bundles deb >&2
+  ls -t target/"$dir"/bundle/deb/*.deb | head -n 1
+}
+
 case "${1:-}" in
   launch) cmd_launch ;;
   test) cmd_test ;;
   bench) cmd_bench "${2:-}" ;;
-  *) echo "usage: ./dev.sh launch|test|bench [NAME]" >&2; exit 2 ;;
+  package) cmd_package "${2:-}" ;;
+  *) echo "usage: ./dev.sh launch|test|bench [NAME]|package [--debug]" >&2; exit 2 ;;
 esac

@@ -64,6 +64,8 @@ export const api = {
   openBackupsFolder: () => call("open_backups_folder"),
   autostart: () => call("get_autostart"),
   setAutostart: (enabled) => call("set_autostart", { enabled }),
+  // Only the start-up error window (ui/startup-error.html) may call this one.
+  restoreAtStart: () => call("restore_at_start"),
   /** Call `handler(progress)` for every sync-progress event; resolves to an unlisten function. */
   onSyncProgress: async (handler) => {
     if (!tauri?.event) return () => {};

@@ -2,6 +2,8 @@
 // what to do, handed over in the address's fragment as JSON, and for a
 // damaged database a button that restores the newest good backup.
 
+import { api } from "./api.js";
+
 const { message, advice, backup } = JSON.parse(decodeURIComponent(location.hash.slice(1)) || "{}");
 document.getElementById("message").textContent = message ?? "An unknown error stopped Pulseboard.";
 const list = document.getElementById("advice");
@@ -20,10 +22,10 @@ if (backup) {
     button.disabled = true;
     state.textContent = "Restoring…";
     try {
-      await window.__TAURI__.core.invoke("restore_at_start");
+      await api.restoreAtStart();
       state.textContent = "Restored. Starting Pulseboard…";
     } catch (e) {
-      state.textContent = e.message ?? String(e);
+      state.textContent = e.message;
       button.disabled = false;
     }
   });

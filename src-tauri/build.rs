@@ -1,8 +1,9 @@
 //! Generates the Tauri context and one allow/deny permission per app command, so
 //! `capabilities/` can grant exactly the commands the window uses.
 
-/// Every `#[tauri::command]` in `app/commands.rs` (keep in step with
-/// `app::register`), and the start-up error window's one (`app/startup.rs`).
+/// Every `#[tauri::command]` in `app/commands.rs` and `app/upkeep.rs` (keep
+/// in step with `app::register`), and the start-up error window's one
+/// (`app/startup.rs`).
 const COMMANDS: &[&str] = &[
     "app_info",
     "list_workspaces",

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::cli;
+use common::{cli, moved_aside, spoil_first_tables};
 use predicates::str::contains;
 use pulseboard::secrets::{Keychain, MemorySecrets, SecretKey, SecretStore};
 use pulseboard::service::backups::{self, BackupKind};
@@ -192,7 +192,7 @@ fn restore_refuses_a_file_that_is_not_a_whole_pulseboard_database_and_changes_no
         .args(["backup", "--out", damaged.to_str().unwrap()])
         .assert()
         .success();
-    spoil(&damaged);
+    spoil_first_tables(&damaged);
 
     let before = std::fs::read(db(dir.path())).unwrap();
     for (file, says) in [
@@ -211,17 +211,6 @@ fn restore_refuses_a_file_that_is_not_a_whole_pulseboard_database_and_changes_no
     assert_eq!(std::fs::read(db(dir.path())).unwrap(), before);
     assert!(backups_of(dir.path()).is_empty());
     assert!(!dir.path().join("pulseboard.sqlite3.restoring").exists());
-}
-
-/// Overwrite the b-tree pages of the first tables with noise: pages 2 to 6
-/// are the roots of the tables the first migration made.
-fn spoil(file: &Path) {
-    use std::io::{Seek, SeekFrom, Write};
-    let page: u64 = 4096;
-    let mut f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
-    f.seek(SeekFrom::Start(page)).unwrap();
-    f.write_all(&vec![0x5a; 5 * page as usize]).unwrap();
-    f.sync_all().unwrap();
 }
 
 /// Overwrite the root page of `table` with noise.
@@ -300,14 +289,7 @@ fn a_damaged_database_is_named_left_as_it_is_and_restored_from_its_newest_backup
         .success();
     let out = stdout(&restored);
     assert!(out.contains("was damaged; it was moved aside to"), "{out}");
-    let aside: Vec<PathBuf> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_str().unwrap().contains("pulseboard.sqlite3.damaged-"))
-        .filter(|p| {
-            !p.to_str().unwrap().ends_with("-wal") && !p.to_str().unwrap().ends_with("-shm")
-        })
-        .collect();
+    let aside = moved_aside(dir.path());
     assert_eq!(aside.len(), 1, "{aside:?}");
     assert_eq!(
         std::fs::read(&aside[0]).unwrap(),

@@ -13,7 +13,7 @@ use common::desktop::{
     TrayMenu,
 };
 use common::webdriver::{Driver, Session};
-use common::{bin, cli, std_cli};
+use common::{bin, cli, moved_aside, spoil_first_tables, std_cli};
 use std::time::Duration;
 
 const TITLE: &str = "Pulseboard cannot start";
@@ -69,14 +69,7 @@ fn a_start_that_cannot_open_its_data_says_why_in_a_window() {
     wait_for(SECS_20, "the app started again on the backup", || {
         visible_window("Pulseboard")
     });
-    let aside: Vec<_> = std::fs::read_dir(&data)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_str().unwrap().contains("sqlite3.damaged-"))
-        .filter(|p| {
-            !p.to_str().unwrap().ends_with("-wal") && !p.to_str().unwrap().ends_with("-shm")
-        })
-        .collect();
+    let aside = moved_aside(&data);
     assert_eq!(aside.len(), 1, "{aside:?}");
     assert_eq!(
         std::fs::read(&aside[0]).unwrap(),
@@ -99,13 +92,4 @@ fn a_start_that_cannot_open_its_data_says_why_in_a_window() {
     TrayMenu::find(pid).click("Quit Pulseboard");
     assert!(wait_until_no_instance(), "the app quit");
     s.close();
-}
-
-/// Noise over pages 2 to 6, the b-trees of the first migration's tables.
-fn spoil_first_tables(file: &std::path::Path) {
-    use std::io::{Seek, SeekFrom, Write};
-    let mut f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
-    f.seek(SeekFrom::Start(4096)).unwrap();
-    f.write_all(&[0x5a; 5 * 4096]).unwrap();
-    f.sync_all().unwrap();
 }

@@ -8,6 +8,7 @@ pub mod progress;
 pub mod startup;
 pub mod state;
 pub mod tray;
+pub mod upkeep;
 pub mod view;
 pub mod window;
 
@@ -63,12 +64,12 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             commands::rename_member,
             commands::merge_members,
             commands::hide_member,
-            commands::list_backups,
-            commands::back_up_now,
-            commands::restore_backup,
-            commands::open_backups_folder,
-            commands::get_autostart,
-            commands::set_autostart,
+            upkeep::list_backups,
+            upkeep::back_up_now,
+            upkeep::restore_backup,
+            upkeep::open_backups_folder,
+            upkeep::get_autostart,
+            upkeep::set_autostart,
         ])
 }
 

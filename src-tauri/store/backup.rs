@@ -49,11 +49,7 @@ impl Store {
     /// handles go on and the copy holds one commit: the last before it began.
     /// The copy is compact and needs no `-wal` file beside it.
     pub fn snapshot_to(&self, dest: &Path) -> Result<()> {
-        let dest = dest.to_str().ok_or_else(|| {
-            StoreError::Corrupt(format!("{} is not a UTF-8 path", dest.display()))
-        })?;
-        self.conn.execute("VACUUM INTO ?1", [dest])?;
-        Ok(())
+        vacuum_into(&self.conn, dest)
     }
 
     /// `PRAGMA quick_check` of the open file: `None` when it is sound, else
@@ -81,6 +77,12 @@ pub fn copy_database(src: &Path, dest: &Path) -> Result<()> {
                 source,
             }
         })?;
+    vacuum_into(&conn, dest)
+}
+
+/// `VACUUM INTO dest`: the database `conn` has open, as of one read
+/// transaction, written compact to the new file `dest`.
+fn vacuum_into(conn: &Connection, dest: &Path) -> Result<()> {
     let dest = dest
         .to_str()
         .ok_or_else(|| StoreError::Corrupt(format!("{} is not a UTF-8 path", dest.display())))?;

@@ -255,6 +255,37 @@ fn disk_full(e: &SyncError, store: &Store) -> Option<String> {
     ))
 }
 
+/// What the page writer made of a page it was handed.
+async fn written(stored: Stored) -> Result<u64, SyncError> {
+    stored
+        .await
+        .map_err(|_| SyncError::Join("the page writer stopped".into()))?
+        .map_err(SyncError::from)
+}
+
+/// Count a page's stored rows into `report`. A page that did not fit on the
+/// disk (rolled back whole) stops the run: `Ok(false)`, the stream ends. Any
+/// other failure is the run's error.
+fn tally(
+    stored: Result<u64, SyncError>,
+    store: &Store,
+    report: &mut StreamReport,
+    stop: &mut Option<Stop>,
+) -> Result<bool, SyncError> {
+    match stored {
+        Ok(n) => {
+            report.upserted += n;
+            Ok(true)
+        }
+        Err(e) => {
+            let text = disk_full(&e, store).ok_or(e)?;
+            report.error = Some(text.clone());
+            *stop = Some(Stop::DiskFull(text));
+            Ok(false)
+        }
+    }
+}
+
 async fn sync_stream<S: Source>(
     store: &mut Store,
     source: &S,
@@ -283,20 +314,8 @@ async fn sync_stream<S: Source>(
         let fetched = source.fetch(stream, cursor.as_deref()).await;
         // The page before is stored (or failed) before this one goes on.
         if let Some(stored) = storing.take() {
-            let result = stored
-                .await
-                .map_err(|_| SyncError::Join("the page writer stopped".into()))
-                .and_then(|r| r.map_err(SyncError::from));
-            match result {
-                Ok(n) => report.upserted += n,
-                Err(e) => match disk_full(&e, store) {
-                    Some(text) => {
-                        report.error = Some(text.clone());
-                        *stop = Some(Stop::DiskFull(text));
-                        break;
-                    }
-                    None => return Err(e),
-                },
+            if !tally(written(stored).await, store, &mut report, stop)? {
+                break;
             }
             report.requests = source.requests().saturating_sub(requests_before);
             observe(&at.progress(&report, false));
@@ -338,16 +357,8 @@ async fn sync_stream<S: Source>(
                 let stored = store
                     .apply_page(connection, stream, &page.batch, page.cursor.as_deref())
                     .map_err(SyncError::from);
-                match stored {
-                    Ok(n) => report.upserted += n,
-                    Err(e) => match disk_full(&e, store) {
-                        Some(text) => {
-                            report.error = Some(text.clone());
-                            *stop = Some(Stop::DiskFull(text));
-                            break;
-                        }
-                        None => return Err(e),
-                    },
+                if !tally(stored, store, &mut report, stop)? {
+                    break;
                 }
                 report.requests = source.requests().saturating_sub(requests_before);
                 observe(&at.progress(&report, false));
@@ -367,18 +378,7 @@ async fn sync_stream<S: Source>(
     }
     // A page still on the writer's thread (the page limit stopped the loop).
     if let Some(stored) = storing.take() {
-        let result = stored
-            .await
-            .map_err(|_| SyncError::Join("the page writer stopped".into()))
-            .and_then(|r| r.map_err(SyncError::from));
-        match result {
-            Ok(n) => report.upserted += n,
-            Err(e) => {
-                let text = disk_full(&e, store).ok_or(e)?;
-                report.error = Some(text.clone());
-                *stop = Some(Stop::DiskFull(text));
-            }
-        }
+        tally(written(stored).await, store, &mut report, stop)?;
     }
     report.requests = source.requests().saturating_sub(requests_before);
     observe(&at.progress(&report, true));

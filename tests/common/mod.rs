@@ -158,3 +158,29 @@ pub fn sync_all(data_dir: &Path) -> (bool, String) {
 pub fn open_store(data_dir: &Path) -> pulseboard::store::Store {
     pulseboard::store::Store::open(&data_dir.join("pulseboard.sqlite3")).unwrap()
 }
+
+/// Overwrite pages 2 to 6 of an SQLite file with noise: the b-trees of the
+/// first migration's tables, which every open reads.
+pub fn spoil_first_tables(file: &Path) {
+    use std::io::{Seek, SeekFrom, Write};
+    let page: u64 = 4096;
+    let mut f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
+    f.seek(SeekFrom::Start(page)).unwrap();
+    f.write_all(&vec![0x5a; 5 * page as usize]).unwrap();
+    f.sync_all().unwrap();
+}
+
+/// The damaged databases a restore moved aside in `data_dir` (not their
+/// `-wal`/`-shm` files).
+pub fn moved_aside(data_dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(data_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            name.starts_with("pulseboard.sqlite3.damaged-")
+                && !name.ends_with("-wal")
+                && !name.ends_with("-shm")
+        })
+        .collect()
+}

@@ -39,13 +39,13 @@ enum Format {
 pub struct Range {
     /// The workspace.
     #[arg(long, value_name = "W")]
-    workspace: String,
+    pub(super) workspace: String,
     /// First day, YYYY-MM-DD, in the workspace's time zone.
     #[arg(long, value_name = "YYYY-MM-DD")]
-    from: String,
+    pub(super) from: String,
     /// Last day, YYYY-MM-DD, included.
     #[arg(long, value_name = "YYYY-MM-DD")]
-    to: String,
+    pub(super) to: String,
 }
 
 #[derive(Debug, Args)]

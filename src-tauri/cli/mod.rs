@@ -6,6 +6,7 @@ mod backups;
 mod connections;
 mod goals;
 mod metrics;
+mod pnl;
 mod sync;
 mod table;
 mod workspace;
@@ -59,6 +60,9 @@ enum Command {
     Metrics(metrics::MetricsArgs),
     /// Write the daily (weekly, monthly) figures of a range to a CSV file.
     Export(metrics::ExportArgs),
+    /// The P&L of a range by month or week: revenue down to net profit, with
+    /// each recurring expense's share.
+    Pnl(pnl::PnlArgs),
     /// List a workspace's newest shipments and the Shopify orders they belong to.
     Shipments(metrics::ShipmentsArgs),
     /// List the team members the sales sources know (one per e-mail).
@@ -212,6 +216,7 @@ fn dispatch(command: Command) -> CliResult {
         Command::Demo => sync::demo(&mut core),
         Command::Metrics(args) => metrics::metrics(&core, args),
         Command::Export(args) => metrics::export(&core, args),
+        Command::Pnl(args) => pnl::pnl(&core, args),
         Command::Shipments(args) => metrics::shipments(&core, args),
         Command::Members(args) => goals::members(&core, args),
         Command::Member(cmd) => goals::member(&mut core, cmd),

@@ -20,6 +20,9 @@ pub struct Totals {
     pub cogs: Decimal,
     pub cogs_estimated: Decimal,
     pub ad_spend: Decimal,
+    /// The parts of `ad_spend` from Meta and from Google (they sum to it).
+    pub ad_spend_meta: Decimal,
+    pub ad_spend_google: Decimal,
     pub shipping_cost: Decimal,
     pub payment_fees: Decimal,
     pub other_expenses: Decimal,

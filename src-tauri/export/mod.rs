@@ -60,6 +60,38 @@ pub fn write_keys<W: Write>(
     Ok(())
 }
 
+/// One period of a P&L for [`write_pnl`].
+pub struct PnlRow<'a> {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub totals: &'a Totals,
+    /// Each recurring expense's share, in the order of the names given.
+    pub expenses: &'a [rust_decimal::Decimal],
+}
+
+/// A P&L as CSV: one row per period, `period_start`, `period_end`, the P&L
+/// keys, then one `expense:<name>` column per recurring expense.
+pub fn write_pnl<W: Write>(out: W, expenses: &[String], rows: &[PnlRow<'_>]) -> csv::Result<()> {
+    use crate::metrics::keys::{Value, PNL_KEYS};
+    let mut w = csv::Writer::from_writer(out);
+    let mut header: Vec<String> = vec!["period_start".into(), "period_end".into()];
+    header.extend(PNL_KEYS.iter().map(|k| k.to_string()));
+    header.extend(expenses.iter().map(|n| format!("expense:{n}")));
+    w.write_record(header.iter().map(|h| neutralise(h).into_owned()))?;
+    for r in rows {
+        let mut record = vec![r.start.to_string(), r.end.to_string()];
+        record.extend(
+            PNL_KEYS
+                .iter()
+                .map(|k| value(r.totals, k).map(|v| v.render()).unwrap_or_default()),
+        );
+        record.extend(r.expenses.iter().map(|a| Value::Money(*a).render()));
+        w.write_record(record.iter().map(|c| neutralise(c).into_owned()))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 /// A file name to suggest for an export: `pulseboard-<workspace>-<from>-<to>-<by>.csv`,
 /// the workspace name reduced to letters, digits and dashes.
 pub fn file_name(workspace: &str, from: NaiveDate, to: NaiveDate, by: &str) -> String {

@@ -98,6 +98,28 @@ pub const KEYS: &[&str] = &[
     "talk_time_s",
 ];
 
+/// The P&L's keys, in the order of its lines and of `pulseboard pnl`'s JSON
+/// and CSV: metrics.md's keys, with `ad_spend` split by platform.
+pub const PNL_KEYS: &[&str] = &[
+    "gross_sales",
+    "discounts",
+    "refunds",
+    "shipping_charged",
+    "revenue",
+    "cogs",
+    "cogs_estimated",
+    "gross_profit",
+    "ad_spend",
+    "ad_spend_meta",
+    "ad_spend_google",
+    "shipping_cost",
+    "payment_fees",
+    "other_expenses",
+    "net_profit",
+    "gross_margin",
+    "net_margin",
+];
+
 /// The value of `key` for these totals.
 pub fn value(t: &Totals, key: &str) -> Option<Value> {
     use Value::{Count, Money, Quantity, Ratio};
@@ -114,6 +136,9 @@ pub fn value(t: &Totals, key: &str) -> Option<Value> {
         "cogs" => Money(t.cogs),
         "cogs_estimated" => Money(t.cogs_estimated),
         "ad_spend" => Money(t.ad_spend),
+        // The P&L's split of `ad_spend`; not in KEYS (metrics.md's list).
+        "ad_spend_meta" => Money(t.ad_spend_meta),
+        "ad_spend_google" => Money(t.ad_spend_google),
         "shipping_cost" => Money(t.shipping_cost),
         "payment_fees" => Money(t.payment_fees),
         "other_expenses" => Money(t.other_expenses),

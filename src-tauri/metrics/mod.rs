@@ -14,6 +14,7 @@ use crate::domain::records::{
 use crate::domain::RecurringExpense;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -62,6 +63,8 @@ impl Totals {
         self.cogs += o.cogs;
         self.cogs_estimated += o.cogs_estimated;
         self.ad_spend += o.ad_spend;
+        self.ad_spend_meta += o.ad_spend_meta;
+        self.ad_spend_google += o.ad_spend_google;
         self.shipping_cost += o.shipping_cost;
         self.payment_fees += o.payment_fees;
         self.other_expenses += o.other_expenses;
@@ -331,8 +334,12 @@ pub fn daily(
             t.ad_spend += a.spend;
             t.impressions += a.impressions;
             t.clicks += a.clicks;
-            if a.platform == AdPlatform::Meta {
-                t.reach += a.reach;
+            match a.platform {
+                AdPlatform::Meta => {
+                    t.ad_spend_meta += a.spend;
+                    t.reach += a.reach;
+                }
+                AdPlatform::Google => t.ad_spend_google += a.spend,
             }
             t.platform_purchases += a.purchases;
             t.platform_purchase_value += a.purchase_value;
@@ -377,6 +384,62 @@ pub fn expenses_on(day: NaiveDate, expenses: &[RecurringExpense]) -> Decimal {
         .filter(|e| e.start_month <= month && e.end_month.as_ref().is_none_or(|end| month <= *end))
         .map(|e| e.monthly_amount / Decimal::from(days_in_month))
         .sum()
+}
+
+/// Each recurring expense's share of the days `from..=to`, in the order given:
+/// the same per-day amounts `expenses_on` adds into `other_expenses`, summed
+/// per expense instead of per day, so the shares add up to the range's
+/// `other_expenses`.
+pub fn expense_shares(
+    from: NaiveDate,
+    to: NaiveDate,
+    expenses: &[RecurringExpense],
+) -> Vec<Decimal> {
+    let mut shares = vec![Decimal::ZERO; expenses.len()];
+    for day in from.iter_days().take_while(|d| *d <= to) {
+        for (share, e) in shares.iter_mut().zip(expenses) {
+            *share += expenses_on(day, std::slice::from_ref(e));
+        }
+    }
+    shares
+}
+
+/// `parts` written to the cent so that they add up to `total` written to the
+/// cent (largest remainder): each part is cut to whole cents, and the cents
+/// left over go one each to the parts that lost the most. A reader who adds
+/// the printed lines gets the printed total.
+pub fn cents_summing_to(parts: &[Decimal], total: Decimal) -> Vec<Decimal> {
+    use rust_decimal::RoundingStrategy;
+    let cents = |d: Decimal| d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let floors: Vec<Decimal> = parts
+        .iter()
+        .map(|p| p.round_dp_with_strategy(2, RoundingStrategy::ToNegativeInfinity))
+        .collect();
+    let cent = Decimal::new(1, 2);
+    let left: Decimal = cents(total) - floors.iter().sum::<Decimal>();
+    let mut out = floors.clone();
+    if parts.is_empty() {
+        return out;
+    }
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    // Largest remainder first; ties go to the earlier part.
+    order.sort_by(|&a, &b| {
+        (parts[b] - floors[b])
+            .cmp(&(parts[a] - floors[a]))
+            .then(a.cmp(&b))
+    });
+    let mut n = (left / cent).round().to_i64().unwrap_or(0);
+    let step = if n < 0 { -cent } else { cent };
+    let mut i = 0;
+    while n != 0 {
+        out[order[i % order.len()]] += step;
+        n -= n.signum();
+        i += 1;
+    }
+    for o in &mut out {
+        o.rescale(2);
+    }
+    out
 }
 
 fn days_in_month(day: NaiveDate) -> u32 {

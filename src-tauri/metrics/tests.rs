@@ -180,6 +180,10 @@ fn worked_example_day_by_day() {
     assert_eq!(tenth.cogs, d("620.00"));
     assert_eq!(tenth.cogs_estimated, d("320.00"));
     assert_eq!(tenth.ad_spend, d("500.00"));
+    assert_eq!(
+        (tenth.ad_spend_meta, tenth.ad_spend_google),
+        (d("300.00"), d("200.00"))
+    );
     assert_eq!(tenth.shipping_cost, d("130.00"));
     assert_eq!(tenth.gross_profit(), d("1130.00"));
     assert_eq!(tenth.net_profit(), d("500.00"));
@@ -646,4 +650,54 @@ fn sales_activity_and_shipping_states() {
     );
     assert_eq!(t1.delivery_rate(), Some(Decimal::ZERO));
     assert_eq!(days[&day("2026-06-02")].calls, 1);
+}
+
+#[test]
+fn expense_shares_add_up_to_other_expenses_and_print_to_the_same_cents() {
+    use crate::domain::{RecurringExpense, WorkspaceId};
+    let e = |name: &str, amount: &str, from: &str, to: Option<&str>| RecurringExpense {
+        id: 0,
+        workspace_id: WorkspaceId(1),
+        name: name.into(),
+        monthly_amount: d(amount),
+        start_month: from.into(),
+        end_month: to.map(Into::into),
+    };
+    let list = [
+        e("Rent", "1000", "2026-01", None),
+        e("Tools", "100", "2026-02", Some("2026-02")),
+        e("Ads agency", "333.33", "2026-03", None),
+    ];
+    // 2026-01-20..2026-03-10: Rent 12/31 + 1 + 10/31 of 1000; Tools all of
+    // February; the agency 10/31 of March.
+    let (from, to) = (day("2026-01-20"), day("2026-03-10"));
+    let shares = expense_shares(from, to, &list);
+    let by_day: Decimal = from
+        .iter_days()
+        .take_while(|x| *x <= to)
+        .map(|x| expenses_on(x, &list))
+        .sum();
+    let sum: Decimal = shares.iter().sum();
+    assert!((sum - by_day).abs() < d("0.000000001"), "{sum} vs {by_day}");
+    assert_eq!(
+        shares[1].round_dp(2),
+        d("100"),
+        "28 × (100 ÷ 28) is a hair under 100"
+    );
+    let printed = cents_summing_to(&shares, by_day);
+    assert_eq!(
+        printed.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["1709.68", "100.00", "107.52"]
+    );
+    let total = keys::Value::Money(by_day).render();
+    assert_eq!(total, "1917.20");
+    assert_eq!(printed.iter().sum::<Decimal>().to_string(), total);
+
+    // Three equal thirds of a cent-odd total: the cent left goes to the first.
+    let third = d("10") / d("3");
+    assert_eq!(
+        cents_summing_to(&[third, third, third], d("10")),
+        [d("3.34"), d("3.33"), d("3.33")]
+    );
+    assert!(cents_summing_to(&[], Decimal::ZERO).is_empty());
 }

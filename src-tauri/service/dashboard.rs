@@ -25,7 +25,7 @@ pub enum Kind {
 
 /// Which way a figure's rise reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Better {
+pub(super) enum Better {
     Higher,
     Lower,
 }
@@ -108,7 +108,11 @@ fn number(v: Value) -> Option<Decimal> {
 }
 
 /// The change from `before` to `now`; `None` without both, or from zero.
-fn change(now: Option<Decimal>, before: Option<Decimal>, better: Better) -> Option<Change> {
+pub(super) fn change(
+    now: Option<Decimal>,
+    before: Option<Decimal>,
+    better: Better,
+) -> Option<Change> {
     let (now, before) = (now?, before?);
     if before.is_zero() {
         return None;

@@ -29,6 +29,7 @@ mod demo;
 pub mod goals;
 pub mod members;
 pub mod pipeline;
+pub mod pnl;
 pub use dashboard::Dashboard;
 
 #[derive(Debug, thiserror::Error)]

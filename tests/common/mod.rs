@@ -4,6 +4,7 @@
 
 pub mod copper_fake;
 pub mod desktop;
+pub mod example;
 pub mod google_fake;
 pub mod justcall_fake;
 pub mod meta_fake;

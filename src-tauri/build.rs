@@ -1,7 +1,7 @@
 //! Generates the Tauri context and one allow/deny permission per app command, so
 //! `capabilities/` can grant exactly the commands the window uses.
 
-/// Every `#[tauri::command]` in `app/commands.rs` and `app/upkeep.rs` (keep
+/// Every `#[tauri::command]` in `app/commands.rs`, `app/upkeep.rs` and `app/insight.rs` (keep
 /// in step with `app::register`), and the start-up error window's one
 /// (`app/startup.rs`).
 const COMMANDS: &[&str] = &[
@@ -47,6 +47,10 @@ const COMMANDS: &[&str] = &[
     "open_backups_folder",
     "get_autostart",
     "set_autostart",
+    "dashboard_charts",
+    "pnl",
+    "export_pnl",
+    "save_chart",
     "restore_at_start",
 ];
 

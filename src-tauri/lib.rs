@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md for the map of modules and the rules between them.
 
 pub mod app;
+pub mod charts;
 pub mod cli;
 pub mod connectors;
 pub mod domain;

@@ -92,6 +92,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "store",
             "domain",
             "metrics",
+            "charts",
             "export",
             "secrets",
             "settings",
@@ -117,6 +118,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("settings", &["domain"]),
     ("telemetry", &[]),
     ("domain", &[]),
+    ("charts", &[]),
 ];
 
 #[test]
@@ -245,6 +247,33 @@ fn no_file_of_connectors_or_store_grows_past_900_lines() {
         for (path, text) in sources(&root().join(dir)) {
             let lines = text.lines().count();
             assert!(lines <= 900, "{} has {lines} lines", path.display());
+        }
+    }
+}
+
+/// `domain`, `metrics` and `charts` are pure: no files, sockets, processes,
+/// database, keychain or window.
+#[test]
+fn the_pure_modules_do_no_io() {
+    for module in ["domain", "metrics", "charts"] {
+        for (path, text) in sources(&root().join(module)) {
+            for needle in [
+                "std::fs",
+                "std::net",
+                "std::process",
+                "std::env",
+                "reqwest::",
+                "rusqlite::",
+                "keyring::",
+                "tauri::",
+                "tokio::",
+            ] {
+                assert!(
+                    !text.contains(needle),
+                    "{} names {needle}: {module} is pure",
+                    path.display()
+                );
+            }
         }
     }
 }

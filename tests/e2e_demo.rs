@@ -56,6 +56,49 @@ fn explore_with_demo_data_on_first_launch() {
     s.screenshot(&shots.join("e2e-demo-pipeline.png"));
     s.execute_async("window.scrollTo(0, 0); done(1)");
 
+    // The charts, drawn in Rust with the demo's figures: the trend of the
+    // range, a sparkline in every tile, the waterfall, marketing, shipping.
+    let trend = s.wait(30, "the trend chart", || s.try_text("#trend-chart"));
+    assert!(
+        trend.contains("Revenue") && trend.contains("Net profit") && trend.contains("Ad spend"),
+        "{trend}"
+    );
+    let sparks = s.execute_async("done(document.querySelectorAll('#tiles .spark svg').length)");
+    let tiles_n = s.execute_async("done(document.querySelectorAll('#tiles .tile').length)");
+    assert_eq!(sparks, tiles_n, "a sparkline per tile");
+    assert!(s.text("#waterfall-chart").contains("Net profit"));
+    assert!(s.text("#marketing-chart").contains("Break-even"));
+    assert!(s.text("#spend-chart").contains("Google"));
+    assert!(s.text("#shipping-chart").contains("RTO rate"));
+    // A click on a tile makes its figure the main chart's.
+    let before = s.execute_async("done(document.querySelector('#trend-chart').dataset.svg)");
+    s.click(r#"#tiles .tile[data-key="orders"]"#);
+    s.wait(20, "the trend of orders", || {
+        let title = s.try_text("#trend-chart h3")?;
+        let now = s.execute_async("done(document.querySelector('#trend-chart').dataset.svg)");
+        (title.starts_with("Orders by day") && now != before).then_some(())
+    });
+    assert!(!s.text("#trend-chart").contains("Net profit"));
+    // The PNG a save writes is drawn from the same SVG by the window.
+    let png = s.execute_async(
+        "import('./js/charts.js')
+           .then((m) => m.toPng(document.querySelector('#trend-chart').dataset.svg, '#ffffff'))
+           .then((b) => done(b.slice(0, 11)), (e) => done('error: ' + e));",
+    );
+    assert_eq!(png, "iVBORw0KGgo", "base64 of the PNG signature");
+    s.execute_async("document.querySelector('#charts').scrollIntoView(); done(1)");
+    s.screenshot(&shots.join("e2e-demo-charts.png"));
+    s.execute_async("window.scrollTo(0, 0); done(1)");
+
+    // The P&L: months down to net profit, the demo's warehouse rent its own line.
+    s.click("a[data-page=pnl]");
+    let pnl = s.wait(30, "the P&L", || s.try_text("#pnl-table"));
+    assert!(
+        pnl.contains("Gross sales") && pnl.contains("Warehouse rent") && pnl.contains("Net profit"),
+        "{pnl}"
+    );
+    s.screenshot(&shots.join("e2e-demo-pnl.png"));
+
     // Goals: the demo's are there with their standing, and one more can be added.
     s.click("a[data-page=goals]");
     let goals = s.wait(30, "the demo's goals", || {
@@ -175,4 +218,34 @@ fn save_dialog_answer(title: &str, path: &std::path::Path) {
     xdotool(&["key", "ctrl+a"]);
     xdotool(&["type", "--delay", "20", &path.display().to_string()]);
     xdotool(&["key", "Return"]);
+}
+
+/// In a dark desktop theme the window turns dark and so do the charts drawn
+/// for it (the backend is asked for the dark palette); screenshots of the
+/// dashboard and the P&L in it.
+#[test]
+fn the_charts_follow_a_dark_desktop_theme() {
+    let dir = tempfile::tempdir().unwrap();
+    cli(dir.path()).arg("demo").assert().success();
+    let driver = Driver::start(&[
+        ("PULSEBOARD_DATA_DIR", dir.path()),
+        ("GTK_THEME", std::path::Path::new("Adwaita:dark")),
+    ]);
+    let s = Session::new(&driver, &bin());
+    s.wait_for_text("#page h1", "Dashboard");
+    let dark = s.execute_async("done(window.matchMedia('(prefers-color-scheme: dark)').matches)");
+    assert_eq!(dark, true, "the window follows the desktop's dark theme");
+    s.wait(30, "the trend chart", || s.try_text("#trend-chart"));
+    let svg = s.execute_async("done(document.querySelector('#trend-chart').dataset.svg)");
+    let svg = svg.as_str().unwrap();
+    assert!(svg.contains("#6EA2FF"), "the dark palette's first series");
+    assert!(!svg.contains("#2F6FDE"), "no light palette colour");
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    s.screenshot(&shots.join("e2e-dark-dashboard.png"));
+    s.execute_async("document.querySelector('#charts').scrollIntoView(); done(1)");
+    s.screenshot(&shots.join("e2e-dark-charts.png"));
+    s.click("a[data-page=pnl]");
+    s.wait(30, "the P&L", || s.try_text("#pnl-table"));
+    s.screenshot(&shots.join("e2e-dark-pnl.png"));
+    s.close();
 }

@@ -2,78 +2,10 @@
 //! capability file's grants are what allows (or refuses) each call. Secrets go to
 //! an in-memory store here; the keychain itself is covered by tests/keychain.rs.
 
-use pulseboard::app::{self, AppState};
-use pulseboard::secrets::MemorySecrets;
-use pulseboard::service::Core;
-use pulseboard::settings::Paths;
+mod ipc_support;
+
+use ipc_support::harness;
 use serde_json::{json, Value};
-use std::sync::Arc;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
-
-struct Harness {
-    dir: tempfile::TempDir,
-    _app: App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    secrets: Arc<MemorySecrets>,
-}
-
-fn harness() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemorySecrets::default());
-    let core = Core::open(Paths::under(dir.path().join("data")), secrets.clone()).unwrap();
-    let app = app::register(mock_builder(), AppState::new(core))
-        .build(app::context())
-        .unwrap();
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .unwrap();
-    Harness {
-        dir,
-        _app: app,
-        window,
-        secrets,
-    }
-}
-
-impl Harness {
-    /// Invoke `cmd` as the window's JavaScript would; Ok is the reply, Err the error value.
-    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        // The app's own origin on Linux and macOS, which the capability calls "local".
-        self.invoke_from("tauri://localhost", cmd, args)
-    }
-
-    fn invoke_from(&self, origin: &str, cmd: &str, args: Value) -> Result<Value, Value> {
-        tauri::test::get_ipc_response(
-            &self.window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: origin.parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.invoke(cmd, args)
-            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    fn workspace(&self) -> i64 {
-        let ws = self.ok(
-            "create_workspace",
-            json!({"input": {"name": "Acme", "timezone": "Asia/Kolkata", "currency": "INR"}}),
-        );
-        ws["id"].as_i64().unwrap()
-    }
-}
 
 const TOKEN: &str = "shpat_ipc_secret_value_9f8e";
 

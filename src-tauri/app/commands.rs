@@ -20,6 +20,7 @@ const PAGES: &[&str] = &[
     "dashboard",
     "connections",
     "goals",
+    "pnl",
     "costs",
     "history",
     "settings",

@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod error;
+pub mod insight;
 pub mod progress;
 pub mod startup;
 pub mod state;
@@ -70,6 +71,10 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             upkeep::open_backups_folder,
             upkeep::get_autostart,
             upkeep::set_autostart,
+            insight::dashboard_charts,
+            insight::pnl,
+            insight::export_pnl,
+            insight::save_chart,
         ])
 }
 

@@ -95,8 +95,34 @@ pub fn write_pnl<W: Write>(out: W, expenses: &[String], rows: &[PnlRow<'_>]) -> 
 /// A file name to suggest for an export: `pulseboard-<workspace>-<from>-<to>-<by>.csv`,
 /// the workspace name reduced to letters, digits and dashes.
 pub fn file_name(workspace: &str, from: NaiveDate, to: NaiveDate, by: &str) -> String {
+    let slug = slug(workspace, "workspace");
+    format!("pulseboard-{slug}-{from}-{to}-{by}.csv")
+}
+
+/// `path`, with `.csv` added when it has no extension at all.
+pub fn with_csv_extension(path: std::path::PathBuf) -> std::path::PathBuf {
+    with_extension_if_none(path, "csv")
+}
+
+/// `path`, with `.ext` added when it has no extension at all.
+pub fn with_extension_if_none(path: std::path::PathBuf, ext: &str) -> std::path::PathBuf {
+    if path.extension().is_some() {
+        path
+    } else {
+        path.with_extension(ext)
+    }
+}
+
+/// A file name to suggest for a saved chart: `pulseboard-<name>.<ext>`, the
+/// name reduced to letters, digits and dashes.
+pub fn image_file_name(name: &str, ext: &str) -> String {
+    format!("pulseboard-{}.{ext}", slug(name, "chart"))
+}
+
+/// Letters and digits, lower-cased, everything else one dash.
+fn slug(text: &str, fallback: &str) -> String {
     let mut slug = String::new();
-    for c in workspace.chars() {
+    for c in text.chars() {
         if c.is_alphanumeric() {
             slug.extend(c.to_lowercase());
         } else if !slug.ends_with('-') {
@@ -104,16 +130,10 @@ pub fn file_name(workspace: &str, from: NaiveDate, to: NaiveDate, by: &str) -> S
         }
     }
     let slug = slug.trim_matches('-');
-    let slug = if slug.is_empty() { "workspace" } else { slug };
-    format!("pulseboard-{slug}-{from}-{to}-{by}.csv")
-}
-
-/// `path`, with `.csv` added when it has no extension at all.
-pub fn with_csv_extension(path: std::path::PathBuf) -> std::path::PathBuf {
-    if path.extension().is_some() {
-        path
+    if slug.is_empty() {
+        fallback.to_string()
     } else {
-        path.with_extension("csv")
+        slug.to_string()
     }
 }
 

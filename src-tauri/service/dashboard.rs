@@ -31,7 +31,7 @@ pub(super) enum Better {
 }
 
 /// The dashboard's tiles, in order: key, label, how written, which way is good.
-const TILES: &[(&str, &str, Kind, Better)] = &[
+pub(super) const TILES: &[(&str, &str, Kind, Better)] = &[
     ("revenue", "Revenue", Kind::Money, Better::Higher),
     ("orders", "Orders", Kind::Count, Better::Higher),
     ("aov", "Average order", Kind::Money, Better::Higher),
@@ -50,6 +50,14 @@ const TILES: &[(&str, &str, Kind, Better)] = &[
     ("calls", "Calls", Kind::Count, Better::Higher),
     ("talk_time_s", "Talk time", Kind::Seconds, Better::Higher),
 ];
+
+/// A tile's key, label and kind, by key (the figures a chart may be asked for).
+pub(super) fn tile_facts(key: &str) -> Option<(&'static str, &'static str, Kind)> {
+    TILES
+        .iter()
+        .find(|t| t.0 == key)
+        .map(|&(key, label, kind, _)| (key, label, kind))
+}
 
 /// Which way a figure moved against the period before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use crate::rollups;
 
 pub mod backups;
+pub mod charts;
 mod connections;
 pub use connections::{test_account, TestTarget};
 pub mod dashboard;
@@ -46,6 +47,8 @@ pub enum ServiceError {
     Export(String),
     #[error("{0}")]
     Backup(String),
+    #[error("{0}")]
+    Chart(String),
     #[error("{}", damaged_text(path, detail, backup.as_deref()))]
     Damaged {
         path: std::path::PathBuf,

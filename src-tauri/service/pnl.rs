@@ -41,6 +41,18 @@ pub struct Pnl {
     pub previous: Column,
 }
 
+/// A P&L's columns as the UI names them: `month` or `week`.
+pub fn grouping(by: &str) -> std::result::Result<Grouping, InvalidInput> {
+    match by {
+        "month" => Ok(Grouping::Month),
+        "week" => Ok(Grouping::Week),
+        other => Err(InvalidInput::new(
+            "by",
+            format!("'{other}' is not a P&L column; use month or week"),
+        )),
+    }
+}
+
 /// The period of `by` that holds `day`, cut to `from..=to`.
 pub fn period_of(
     day: NaiveDate,

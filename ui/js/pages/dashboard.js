@@ -1,17 +1,20 @@
 // Dashboard: KPI tiles for a range, each against the period of equal length
-// before it; the team's leaderboard and the CRM pipeline; CSV export of the range; the connections' last syncs, live sync
+// before it, with a sparkline; the charts (drawn in Rust): the trend of the
+// range (a clicked tile's figure, or revenue, net profit and ad spend), the
+// profit waterfall, marketing and shipping; the team's leaderboard and the CRM pipeline; CSV export of the range; the connections' last syncs, live sync
 // progress and Sync now.
 
 import { api } from "../api.js";
 import { h, emptyState, toast, appendAll, LOCALE } from "../dom.js";
 import * as progress from "../progress.js";
+import { chartPanel, replaceChart, svgNode, theme, contentWidth } from "../charts.js";
 
 const PRESETS = [
   ["today", "Today"], ["yesterday", "Yesterday"], ["7", "Last 7 days"], ["30", "Last 30 days"],
   ["90", "Last 90 days"], ["mtd", "Month to date"], ["custom", "Custom"],
 ];
 
-let chosen = { preset: "30", from: null, to: null, member: "" };
+let chosen = { preset: "30", from: null, to: null, member: "", metric: null };
 // The leaderboard's order: a column and a direction.
 let board = { key: "calls", down: true };
 
@@ -105,6 +108,44 @@ function change(tile) {
   return h("span", { class: cls }, `${ARROWS[c.direction]} ${(Math.abs(Number(c.ratio)) * 100).toFixed(1)}%`);
 }
 
+/** The main chart's title for the figure it shows. */
+function trendTitle(tiles, metric, by) {
+  const tile = tiles.find((t) => t.key === metric);
+  return `${tile ? tile.label : "Revenue, net profit and ad spend"} by ${by}`;
+}
+
+/** The charts below the tiles; a click on a tile redraws the trend with its figure. */
+function chartsView(d, c, tilesBox, args) {
+  const trend = chartPanel("trend-chart", trendTitle(d.tiles, c.metric, c.by), c.trend, "trend",
+    h("p", { class: "muted chart-note" }, "Faint: the period before. Click a tile to chart its figure; click it again for the three together."));
+  const pick = async (key) => {
+    chosen.metric = chosen.metric === key ? null : key;
+    for (const t of tilesBox.querySelectorAll(".tile")) t.setAttribute("aria-pressed", String(t.dataset.key === chosen.metric));
+    try {
+      const again = await api.dashboardCharts(...args(chosen.metric));
+      replaceChart(trend, again.trend, trendTitle(d.tiles, again.metric, again.by));
+    } catch (e) { toast(e.message); }
+  };
+  for (const tile of tilesBox.querySelectorAll(".tile")) {
+    tile.setAttribute("aria-pressed", String(tile.dataset.key === chosen.metric));
+    tile.addEventListener("click", () => pick(tile.dataset.key));
+    tile.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(tile.dataset.key); } });
+  }
+  const sparks = new Map(c.sparklines);
+  for (const tile of tilesBox.querySelectorAll(".tile")) {
+    const svg = sparks.get(tile.dataset.key);
+    if (svg) tile.append(h("div", { class: "spark", "aria-hidden": "true" }, svgNode(svg)));
+  }
+  return h("div", { id: "charts" },
+    trend,
+    chartPanel("waterfall-chart", "From revenue to net profit", c.waterfall, "profit-waterfall"),
+    h("div", { class: "chart-row" },
+      chartPanel("marketing-chart", `ROAS and POAS by ${c.by}`, c.marketing, "roas-poas",
+        h("p", { class: "muted chart-note" }, "Below the break-even line, ads cost more than they bring.")),
+      chartPanel("spend-chart", `Ad spend by platform, by ${c.by}`, c.spend, "ad-spend")),
+    chartPanel("shipping-chart", `Shipments by status and RTO rate, by shipment ${c.by}`, c.shipping, "shipping"));
+}
+
 export async function render(app) {
   const ws = app.workspace;
   const section = h("section", {});
@@ -142,6 +183,13 @@ export async function render(app) {
         h("select", { id: "member-pick", onchange: (e) => { chosen.member = e.target.value; app.refresh(); } },
           h("option", { value: "" }, "the whole team"),
           ...leaders.map((l) => h("option", { value: l.email, selected: l.email === chosen.member }, l.name || l.email)))) : null;
+      const tilesBox = h("div", { class: "tiles", id: "tiles" }, ...d.tiles.map((t) => h("div", { class: "tile", "data-key": t.key, role: "button", tabindex: "0", title: `Chart ${t.label}` },
+        h("div", { class: "tile-label" }, t.label),
+        h("div", { class: "tile-value" }, format(t.kind, t.value, d.currency)),
+        h("div", { class: "tile-change" }, change(t), h("span", { class: "muted" }, ` vs ${format(t.kind, t.previous, d.currency)}`)),
+      )));
+      const args = (metric) => [ws.id, from, to, metric, theme(), contentWidth()];
+      const charts = chartsView(d, await api.dashboardCharts(...args(chosen.metric)), tilesBox, args);
       const boardBox = h("div", { class: "panel" });
       const redraw = () => boardBox.replaceChildren(leaderboard(leaders, redraw));
       redraw();
@@ -149,11 +197,8 @@ export async function render(app) {
         picker,
         h("p", { class: "muted", id: "range-note" },
           `${d.from} to ${d.to}${d.to === today ? " (today partial)" : ""}, compared with ${d.previous_from} to ${d.previous_to}. Amounts in ${d.currency}, days in ${d.timezone}.`),
-        h("div", { class: "tiles", id: "tiles" }, ...d.tiles.map((t) => h("div", { class: "tile", "data-key": t.key },
-          h("div", { class: "tile-label" }, t.label),
-          h("div", { class: "tile-value" }, format(t.kind, t.value, d.currency)),
-          h("div", { class: "tile-change" }, change(t), h("span", { class: "muted" }, ` vs ${format(t.kind, t.previous, d.currency)}`)),
-        ))),
+        tilesBox,
+        charts,
         leaders.length > 0 ? h("h2", {}, "Team") : null,
         leaders.length > 0 ? boardBox : null,
         deals.stages.length > 0 ? h("h2", {}, "Pipeline") : null,

@@ -1,0 +1,166 @@
+//! The commands that show the business rather than keep it: the dashboard's
+//! charts, the P&L and its CSV, and saving a chart (SVG, or PNG drawn from it
+//! by the window) where the user picks.
+
+use super::error::CommandError;
+use super::state::AppState;
+use super::view::ExportView;
+use crate::domain::WorkspaceId;
+use crate::service::charts::{ChartRequest, DashboardCharts, Theme};
+use crate::service::dashboard::parse_day;
+use crate::service::pnl::PnlView;
+use tauri::State;
+
+type Result<T> = std::result::Result<T, CommandError>;
+
+fn theme(raw: &str) -> Result<Theme> {
+    match raw {
+        "light" => Ok(Theme::Light),
+        "dark" => Ok(Theme::Dark),
+        other => Err(CommandError {
+            code: "invalid_input",
+            message: format!("'{other}' is not a theme; use light or dark"),
+            field: Some("theme".into()),
+        }),
+    }
+}
+
+/// Every chart of the dashboard for a range; `metric` (a tile's key) is the
+/// main chart's figure, or revenue, net profit and ad spend together.
+#[tauri::command(async)]
+pub fn dashboard_charts(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    from: String,
+    to: String,
+    metric: Option<String>,
+    theme: String,
+    width: u32,
+) -> Result<DashboardCharts> {
+    let request = ChartRequest {
+        from: parse_day("from", &from)?,
+        to: parse_day("to", &to)?,
+        metric: metric.filter(|m| !m.is_empty()),
+        theme: self::theme(&theme)?,
+        width,
+    };
+    Ok(state
+        .core()
+        .dashboard_charts(WorkspaceId(workspace_id), &request)?)
+}
+
+/// The P&L of a range by month or week, laid out for the page.
+#[tauri::command(async)]
+pub fn pnl(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    from: String,
+    to: String,
+    by: String,
+) -> Result<PnlView> {
+    let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
+    let pnl = state.core().pnl(
+        WorkspaceId(workspace_id),
+        from,
+        to,
+        crate::service::pnl::grouping(&by)?,
+    )?;
+    Ok(pnl.view())
+}
+
+/// Ask where to save with the save dialog; `None` when cancelled.
+fn ask_where<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    title: &str,
+    name: &str,
+) -> Result<Option<std::path::PathBuf>> {
+    use tauri_plugin_dialog::DialogExt;
+    let Some(picked) = app
+        .dialog()
+        .file()
+        .set_title(title)
+        .set_file_name(name)
+        .blocking_save_file()
+    else {
+        return Ok(None);
+    };
+    picked.into_path().map(Some).map_err(|e| {
+        CommandError::new(
+            "export",
+            format!("that is not a file on this computer: {e}"),
+        )
+    })
+}
+
+/// The P&L's CSV, written where the user picks.
+#[tauri::command(async)]
+pub fn export_pnl<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    from: String,
+    to: String,
+    by: String,
+) -> Result<Option<ExportView>> {
+    let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
+    let export = state.core().export_pnl(
+        WorkspaceId(workspace_id),
+        from,
+        to,
+        crate::service::pnl::grouping(&by)?,
+    )?;
+    let Some(path) = ask_where(&app, "Export the P&L as CSV", &export.file_name)? else {
+        return Ok(None);
+    };
+    let path = crate::export::with_csv_extension(path);
+    crate::export::write_whole(&path, &export.csv).map_err(|e| {
+        CommandError::new("export", format!("cannot write {}: {e}", path.display()))
+    })?;
+    tracing::info!(rows = export.rows, "P&L exported as CSV");
+    Ok(Some(ExportView {
+        path: path.display().to_string(),
+        rows: export.rows,
+    }))
+}
+
+/// A chart the window shows, saved where the user picks: `svg` is the SVG
+/// text the window was given, `png` a PNG the window drew from it, as base64.
+/// Returns the path written, or `None` when the dialog was cancelled.
+#[tauri::command(async)]
+pub fn save_chart<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    name: String,
+    format: String,
+    data: String,
+) -> Result<Option<String>> {
+    use base64::Engine;
+    let bytes = match format.as_str() {
+        "svg" if data.trim_start().starts_with("<svg") => data.into_bytes(),
+        "png" => base64::engine::general_purpose::STANDARD
+            .decode(data.trim())
+            .ok()
+            .filter(|b| b.starts_with(b"\x89PNG\r\n\x1a\n"))
+            .ok_or_else(|| CommandError::new("invalid_input", "that is not a PNG image"))?,
+        "svg" => {
+            return Err(CommandError::new(
+                "invalid_input",
+                "that is not an SVG image",
+            ))
+        }
+        other => {
+            return Err(CommandError::new(
+                "invalid_input",
+                format!("'{other}' is not an image format; use svg or png"),
+            ))
+        }
+    };
+    let file = crate::export::image_file_name(&name, &format);
+    let Some(path) = ask_where(&app, "Save the chart", &file)? else {
+        return Ok(None);
+    };
+    let path = crate::export::with_extension_if_none(path, &format);
+    crate::export::write_whole(&path, &bytes).map_err(|e| {
+        CommandError::new("export", format!("cannot write {}: {e}", path.display()))
+    })?;
+    Ok(Some(path.display().to_string()))
+}

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use pulseboard::connectors::demo::{DemoConfig, DemoSource};
 use pulseboard::domain::records::{
     Activity, ActivityKind, AdDay, AdPlatform, Batch, CallOutcome, FinancialStatus, Order,
-    OrderLine, Refund, RefundLine,
+    OrderLine, Refund, RefundLine, Variant,
 };
 use pulseboard::domain::run::Trigger;
 use pulseboard::domain::{
@@ -438,10 +438,17 @@ fn a_cost_page_marks_only_the_days_of_the_variants_it_changes() {
     let before = stored(&s, FIRST, LAST);
 
     let costs = |s: &mut Setup, list: &[(&str, Option<Decimal>)]| {
-        let list = list.iter().map(|(v, c)| (v.to_string(), *c)).collect();
+        let list = list
+            .iter()
+            .map(|(v, c)| Variant {
+                id: v.to_string(),
+                unit_cost: *c,
+                ..Variant::default()
+            })
+            .collect();
         s.core
             .store_mut()
-            .apply_page(s.conn, "variants", &Batch::VariantCosts(list), None)
+            .apply_page(s.conn, "variants", &Batch::Variants(list), None)
             .unwrap();
         s.core.store().pending_rollups(s.ws).unwrap()
     };

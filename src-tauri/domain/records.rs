@@ -77,10 +77,38 @@ impl Order {
 /// What is known of one variant's unit cost.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VariantCost {
-    /// Entered by the user in Pulseboard; wins over everything.
-    pub entered: Option<Decimal>,
+    /// Entered by the user in Pulseboard, each from a local day on (`None`:
+    /// from the beginning), oldest first; the one in force on a day wins
+    /// over everything.
+    pub entered: Vec<(Option<NaiveDate>, Decimal)>,
     /// Shopify's inventory item `unitCost`.
     pub shopify: Option<Decimal>,
+}
+
+impl VariantCost {
+    /// The cost the user entered that is in force on `day`: the latest one
+    /// that starts on or before it.
+    pub fn entered_on(&self, day: NaiveDate) -> Option<Decimal> {
+        self.entered
+            .iter()
+            .rev()
+            .find(|(from, _)| from.is_none_or(|f| f <= day))
+            .map(|(_, cost)| *cost)
+    }
+}
+
+/// One variant as the shop lists it: its cost, and what names it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Variant {
+    pub id: String,
+    /// The shop's unit cost (`None`: the shop has none).
+    pub unit_cost: Option<Decimal>,
+    pub sku: Option<String>,
+    /// The variant's own title ("Large / Blue", "Default Title").
+    pub title: Option<String>,
+    pub price: Option<Decimal>,
+    pub product_id: Option<String>,
+    pub product: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,8 +275,8 @@ pub struct PipelineStage {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Batch {
     Orders(Vec<Order>),
-    /// Variant id and the shop's unit cost for it (`None`: the shop has none).
-    VariantCosts(Vec<(String, Option<Decimal>)>),
+    /// The shop's variants with their unit costs.
+    Variants(Vec<Variant>),
     AdDays(Vec<AdDay>),
     Shipments(Vec<Shipment>),
     Activities(Vec<Activity>),
@@ -266,7 +294,7 @@ impl Batch {
     pub fn len(&self) -> usize {
         match self {
             Self::Orders(v) => v.len(),
-            Self::VariantCosts(v) => v.len(),
+            Self::Variants(v) => v.len(),
             Self::AdDays(v) => v.len(),
             Self::Shipments(v) => v.len(),
             Self::Activities(v) => v.len(),

@@ -178,14 +178,18 @@ pub fn local_days_of_utc_day(utc_day: NaiveDate, tz: Tz) -> Vec<NaiveDate> {
     first.iter_days().take_while(|d| *d <= last).collect()
 }
 
-/// A line's unit cost and whether it is an estimate; `None` when nothing is known.
-fn unit_cost(
+/// A line's unit cost on the local day its order is booked, and whether it
+/// is an estimate; `None` when nothing is known. The cost the user entered
+/// that is in force that day, else the shop's, else the estimate. A refunded
+/// unit takes back the cost its sale was booked at, whatever the refund's day.
+pub fn unit_cost(
     s: &Settings<'_>,
     variant: Option<&str>,
     unit_price: Decimal,
+    day: NaiveDate,
 ) -> Option<(Decimal, bool)> {
     let known = variant.and_then(|v| s.costs.get(v));
-    if let Some(c) = known.and_then(|c| c.entered.or(c.shopify)) {
+    if let Some(c) = known.and_then(|c| c.entered_on(day).or(c.shopify)) {
         return Some((c, false));
     }
     s.default_cogs_percent
@@ -272,6 +276,7 @@ pub fn daily(
 
     for o in records.orders.iter().filter(|o| o.counts()) {
         let day = local_day(o.booked_at(), s.timezone);
+        let booked = day;
         if let Some(t) = days.get_mut(&day) {
             t.orders += 1;
             t.discounts += o.discounts;
@@ -281,7 +286,7 @@ pub fn daily(
                 t.gross_sales += line.unit_price * Decimal::from(line.quantity);
                 t.units += line.quantity;
                 if let Some((cost, estimated)) =
-                    unit_cost(s, line.variant_id.as_deref(), line.unit_price)
+                    unit_cost(s, line.variant_id.as_deref(), line.unit_price, booked)
                 {
                     let amount = cost * Decimal::from(line.quantity);
                     t.cogs += amount;
@@ -309,7 +314,8 @@ pub fn daily(
                 t.refunds += rl.subtotal;
                 t.units -= rl.quantity;
                 let line = o.lines.iter().find(|l| l.id == rl.line_id);
-                let cost = line.and_then(|l| unit_cost(s, l.variant_id.as_deref(), l.unit_price));
+                let cost =
+                    line.and_then(|l| unit_cost(s, l.variant_id.as_deref(), l.unit_price, booked));
                 if let Some((cost, estimated)) = cost {
                     let amount = cost * Decimal::from(rl.quantity);
                     t.cogs -= amount;

@@ -133,7 +133,7 @@ fn worked_example() -> (
     let costs = HashMap::from([(
         "V1".to_string(),
         VariantCost {
-            entered: Some(d("150.00")),
+            entered: vec![(None, d("150.00"))],
             shopify: None,
         },
     )]);
@@ -400,14 +400,14 @@ fn unit_costs_entered_then_shopify_then_estimate_then_missing() {
         (
             "entered".to_string(),
             VariantCost {
-                entered: Some(d("3")),
+                entered: vec![(None, d("3"))],
                 shopify: Some(d("9")),
             },
         ),
         (
             "shopify".to_string(),
             VariantCost {
-                entered: None,
+                entered: vec![],
                 shopify: Some(d("4")),
             },
         ),
@@ -700,4 +700,79 @@ fn expense_shares_add_up_to_other_expenses_and_print_to_the_same_cents() {
         [d("3.34"), d("3.33"), d("3.33")]
     );
     assert!(cents_summing_to(&[], Decimal::ZERO).is_empty());
+}
+
+/// A cost entered "from 2026-03-29" applies to orders booked from that local
+/// day on (Europe/Berlin, the day its clocks go forward); older orders keep
+/// the cost in force then, and a refund takes back the cost its sale was
+/// booked at, not the one in force on the refund's day.
+#[test]
+fn an_entered_cost_applies_from_its_day_and_a_refund_takes_back_the_cost_of_its_sale() {
+    let costs = HashMap::from([(
+        "V".to_string(),
+        VariantCost {
+            entered: vec![(None, d("10")), (Some(day("2026-03-29")), d("12"))],
+            shopify: Some(d("99")),
+        },
+    )]);
+    // 22:59:59Z on the 28th is 23:59:59 in Berlin (UTC+1): the old cost.
+    let mut before = order(
+        "a",
+        "2026-03-28T22:59:59Z",
+        None,
+        vec![line("1", "V", 2, "50")],
+    );
+    before.refunds = vec![Refund {
+        id: "r".into(),
+        created_at: t("2026-03-30T10:00:00Z"),
+        lines: vec![RefundLine {
+            line_id: "1".into(),
+            quantity: 1,
+            subtotal: d("50"),
+        }],
+        shipping: Decimal::ZERO,
+    }];
+    // 23:00:00Z on the 28th is midnight of the 29th in Berlin: the new cost.
+    let after = order(
+        "b",
+        "2026-03-28T23:00:00Z",
+        None,
+        vec![line("1", "V", 1, "50")],
+    );
+    let orders = vec![before, after];
+    let s = settings("Europe/Berlin", &costs, &[]);
+    let days = daily(
+        Records {
+            orders: &orders,
+            ..Default::default()
+        },
+        &s,
+        day("2026-03-28"),
+        day("2026-03-30"),
+    );
+    assert_eq!(
+        days[&day("2026-03-28")].cogs,
+        d("20"),
+        "2 × the cost before"
+    );
+    assert_eq!(
+        days[&day("2026-03-29")].cogs,
+        d("12"),
+        "1 × the cost from the 29th"
+    );
+    assert_eq!(
+        days[&day("2026-03-30")].cogs,
+        d("-10"),
+        "the refund takes back 10, not 12"
+    );
+    assert_eq!(costs["V"].entered_on(day("2026-01-01")), Some(d("10")));
+    let later_only = VariantCost {
+        entered: vec![(Some(day("2026-03-29")), d("12"))],
+        shopify: None,
+    };
+    assert_eq!(
+        later_only.entered_on(day("2026-03-28")),
+        None,
+        "no entered cost before its day"
+    );
 }

@@ -143,7 +143,21 @@ pub fn worked_example() -> tempfile::TempDir {
         .apply_page(
             c,
             "costs",
-            &Batch::VariantCosts(vec![("V1".into(), Some(d("150.00"))), ("V2".into(), None)]),
+            &Batch::Variants(vec![
+                Variant {
+                    id: "V1".into(),
+                    unit_cost: Some(d("150.00")),
+                    sku: Some("A-1".into()),
+                    product: Some("Alpha".into()),
+                    ..Variant::default()
+                },
+                Variant {
+                    id: "V2".into(),
+                    sku: Some("B-2".into()),
+                    product: Some("Beta".into()),
+                    ..Variant::default()
+                },
+            ]),
             None,
         )
         .unwrap();

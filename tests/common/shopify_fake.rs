@@ -87,6 +87,10 @@ pub struct FakeItem {
     pub id: u64,
     pub variant: u64,
     pub cost: Option<Decimal>,
+    pub sku: Option<String>,
+    pub title: String,
+    pub price: Decimal,
+    pub product: u64,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -700,7 +704,10 @@ fn execute(
                     .filter(|i| matches_updated(q.as_ref().and_then(Value::as_str), i.updated_at))
                     .map(|i| json!({"__typename": "InventoryItem", "id": gid("InventoryItem", i.id), "updatedAt": iso(i.updated_at),
                         "unitCost": i.cost.map(|c| json!({"__typename": "MoneyV2", "amount": c.to_string(), "currencyCode": s.currency})),
-                        "variants": [{"__typename": "ProductVariant", "id": gid("ProductVariant", i.variant)}]}))
+                        "sku": i.sku,
+                        "variants": [{"__typename": "ProductVariant", "id": gid("ProductVariant", i.variant),
+                            "title": i.title, "price": i.price.to_string(),
+                            "product": {"__typename": "Product", "id": gid("Product", i.product), "title": format!("Product {}", i.product)}}]}))
                     .collect();
                 ex.connection(f, items).map_err(|m| error(&m, None))?
             }
@@ -1192,6 +1199,11 @@ pub fn build_shop(n: u64, days: i64, now: DateTime<Utc>, token: &str) -> ShopSta
             id: 50_000 + v,
             variant: v,
             cost: (v % 5 != 0).then(|| dec(500 + r.next(20_000))),
+            // Every seventh variant has no SKU; three variants a product.
+            sku: (v % 7 != 0).then(|| format!("SKU-{v:05}")),
+            title: ["Small", "Medium", "Large"][(v % 3) as usize].to_string(),
+            price: dec(1_000 + r.next(40_000)),
+            product: v / 3,
             updated_at: now - Duration::days(400) + Duration::minutes(v as i64),
         });
     }

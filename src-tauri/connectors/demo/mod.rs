@@ -143,11 +143,7 @@ impl Source for DemoSource {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         match stream {
             "variant_costs" => Ok(Page {
-                batch: Batch::VariantCosts(
-                    (0..PRODUCTS)
-                        .map(|p| (format!("V{p:02}"), self.product(p).1))
-                        .collect(),
-                ),
+                batch: Batch::Variants((0..PRODUCTS).map(|p| self.variant(p)).collect()),
                 bad: Vec::new(),
                 cursor: None,
                 more: false,

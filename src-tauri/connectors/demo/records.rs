@@ -80,6 +80,47 @@ impl DemoSource {
         (price, (p % 5 != 3).then_some(cost))
     }
 
+    /// Variant `p` as the demo shop lists it: two sizes of twenty products,
+    /// each with a SKU, one in five without a cost in the shop.
+    pub(super) fn variant(&self, p: usize) -> Variant {
+        const NAMES: [&str; 20] = [
+            "Cotton Kurta",
+            "Linen Shirt",
+            "Block-Print Scarf",
+            "Silk Stole",
+            "Denim Jacket",
+            "Canvas Tote",
+            "Leather Sandals",
+            "Jute Rug",
+            "Brass Lamp",
+            "Ceramic Mug Set",
+            "Bamboo Planter",
+            "Handwoven Throw",
+            "Copper Bottle",
+            "Incense Gift Box",
+            "Wool Shawl",
+            "Batik Cushion Cover",
+            "Terracotta Vase",
+            "Khadi Notebook",
+            "Indigo Bedsheet",
+            "Tea Sampler",
+        ];
+        let (price, cost) = self.product(p);
+        Variant {
+            id: format!("V{p:02}"),
+            unit_cost: cost,
+            sku: Some(format!(
+                "DS-{:03}-{}",
+                p / 2 + 1,
+                if p % 2 == 0 { "R" } else { "L" }
+            )),
+            title: Some(if p % 2 == 0 { "Regular" } else { "Large" }.to_string()),
+            price: Some(price),
+            product_id: Some(format!("P{:02}", p / 2)),
+            product: Some(NAMES[(p / 2) % NAMES.len()].to_string()),
+        }
+    }
+
     /// Every order placed on `day`, complete with the refunds that exist by `now`.
     pub(super) fn orders_placed(&self, day: NaiveDate) -> Vec<Order> {
         let mut rng = self.rng(1, day);

@@ -137,7 +137,7 @@ pub mod size {
     // Every query stays under Shopify's 1,000-point limit, checked at compile time.
     const _: () = assert!(orders_cost() <= 1000);
     const _: () = assert!(1 + 2 + NESTED * 4 <= 1000);
-    const _: () = assert!(2 + ITEMS * 5 <= 1000);
+    const _: () = assert!(2 + ITEMS * 6 <= 1000);
 }
 
 pub struct ShopifySource {
@@ -350,10 +350,10 @@ impl ShopifySource {
         let query = "query Costs($first: Int!, $after: String, $query: String!) {
   inventoryItems(first: $first, after: $after, query: $query) {
     pageInfo { hasNextPage endCursor }
-    nodes { id updatedAt unitCost { amount } variants(first: 1) { nodes { id } } }
+    nodes { id updatedAt sku unitCost { amount } variants(first: 1) { nodes { id title price product { id title } } } }
   }
 }";
-        let cost = (2 + size::ITEMS * (1 + 1 + 3)) as f64;
+        let cost = (2 + size::ITEMS * (1 + 1 + 4)) as f64;
         let data = self
             .shop
             .query(
@@ -365,33 +365,11 @@ impl ShopifySource {
         let conn = data.get("inventoryItems");
         let (mut good, mut bad) = (Vec::new(), Vec::new());
         for item in nodes(conn) {
-            let parsed =
-                (|| -> Result<(String, Option<rust_decimal::Decimal>, DateTime<Utc>), String> {
-                    let variant = nodes(item.get("variants"))
-                        .first()
-                        .and_then(|v| v.get("id"))
-                        .and_then(Value::as_str)
-                        .ok_or("the inventory item has no variant")?
-                        .to_string();
-                    let cost = match item.pointer("/unitCost/amount") {
-                        None | Some(Value::Null) => None,
-                        Some(a) => Some(
-                            a.as_str()
-                                .and_then(|s| s.parse().ok())
-                                .ok_or("unitCost.amount is not a decimal")?,
-                        ),
-                    };
-                    let at = item
-                        .get("updatedAt")
-                        .and_then(Value::as_str)
-                        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                        .ok_or("updatedAt is missing")?;
-                    Ok((variant, cost, at.with_timezone(&Utc)))
-                })();
+            let parsed = records::variant(item);
             match parsed {
-                Ok((variant, cost, at)) => {
+                Ok((variant, at)) => {
                     pass.seen(at);
-                    good.push((variant, cost));
+                    good.push(variant);
                 }
                 Err(reason) => bad.push(BadRecord {
                     id: item.get("id").and_then(Value::as_str).map(String::from),
@@ -401,7 +379,7 @@ impl ShopifySource {
         }
         let (cursor, more) = Self::after_page(pass, next_page(conn));
         Ok(Page {
-            batch: Batch::VariantCosts(good),
+            batch: Batch::Variants(good),
             bad,
             cursor: Some(cursor),
             more,

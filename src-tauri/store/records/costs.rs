@@ -2,6 +2,7 @@
 //! changed variants' lines marked once (migration 10), and read whole.
 
 use super::{pause_marks, resume_marks, workspace_of, LoadedRecords, Range};
+use crate::domain::records::Variant;
 use crate::store::{parse_decimal, Result};
 use rusqlite::{params, Connection, Transaction};
 use std::collections::BTreeSet;
@@ -18,13 +19,9 @@ struct CostMarks {
 }
 
 impl CostMarks {
-    fn pause(
-        tx: &Transaction<'_>,
-        c: i64,
-        costs: &[(String, Option<rust_decimal::Decimal>)],
-    ) -> rusqlite::Result<Self> {
+    fn pause(tx: &Transaction<'_>, c: i64, variants: &[Variant]) -> rusqlite::Result<Self> {
         let workspace = workspace_of(tx, c)?;
-        let ids: Vec<&str> = costs.iter().map(|(v, _)| v.as_str()).collect();
+        let ids: Vec<&str> = variants.iter().map(|v| v.id.as_str()).collect();
         let list = serde_json::to_string(&ids).expect("a list of strings is JSON");
         let mut stmt = tx.prepare_cached(
             "SELECT v.variant_id, v.unit_cost FROM json_each(?2) j
@@ -34,12 +31,12 @@ impl CostMarks {
             .query_map(params![c, list], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let mut changed = BTreeSet::new();
-        for (variant, cost) in costs {
-            let cost = cost.map(|d| d.to_string());
-            if known.get(variant) != Some(&cost) {
-                changed.insert(variant.clone());
+        for v in variants {
+            let cost = v.unit_cost.map(|d| d.to_string());
+            if known.get(&v.id) != Some(&cost) {
+                changed.insert(v.id.clone());
             }
-            known.insert(variant.clone(), cost);
+            known.insert(v.id.clone(), cost);
         }
         pause_marks(tx, c)?;
         Ok(Self {
@@ -77,42 +74,74 @@ impl CostMarks {
     }
 }
 
-/// Store a page of variant costs.
-pub(super) fn upsert(
-    tx: &Transaction<'_>,
-    c: i64,
-    costs: &[(String, Option<rust_decimal::Decimal>)],
-) -> rusqlite::Result<u64> {
+/// Store a page of the shop's variants: their costs and what names them.
+pub(super) fn upsert(tx: &Transaction<'_>, c: i64, variants: &[Variant]) -> rusqlite::Result<u64> {
     let mut n = 0;
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO variant_costs (connection_id, variant_id, unit_cost) VALUES (?1, ?2, ?3)
-             ON CONFLICT (connection_id, variant_id) DO UPDATE SET unit_cost = excluded.unit_cost",
+        "INSERT INTO variant_costs (connection_id, variant_id, unit_cost, sku, title, price, product_id, product)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (connection_id, variant_id) DO UPDATE SET unit_cost = excluded.unit_cost,
+           sku = excluded.sku, title = excluded.title, price = excluded.price,
+           product_id = excluded.product_id, product = excluded.product",
     )?;
-    let marks = CostMarks::pause(tx, c, costs)?;
-    for (variant, cost) in costs {
-        stmt.execute(params![c, variant, cost.map(|d| d.to_string())])?;
+    let marks = CostMarks::pause(tx, c, variants)?;
+    for v in variants {
+        stmt.execute(params![
+            c,
+            v.id,
+            v.unit_cost.map(|d| d.to_string()),
+            v.sku,
+            v.title,
+            v.price.map(|d| d.to_string()),
+            v.product_id,
+            v.product
+        ])?;
         n += 1;
     }
     marks.resume(tx)?;
     Ok(n)
 }
 
-/// Every variant cost of the connections.
+/// Every variant cost of the connections, and the costs entered in their
+/// workspace (oldest first).
 pub(super) fn load(db: &Connection, q: &Range<'_>, out: &mut LoadedRecords) -> Result<()> {
     use crate::domain::records::VariantCost;
     let mut stmt = db.prepare(
-            "SELECT variant_id, unit_cost FROM variant_costs WHERE connection_id IN (SELECT value FROM json_each(?1))",
-        )?;
+        "SELECT variant_id, unit_cost FROM variant_costs WHERE connection_id IN (SELECT value FROM json_each(?1))",
+    )?;
     let mut rows = stmt.query([q.ids])?;
     while let Some(r) = rows.next()? {
         let cost: Option<String> = r.get(1)?;
         out.costs.insert(
             r.get(0)?,
             VariantCost {
-                entered: None,
+                entered: Vec::new(),
                 shopify: cost.map(|c| parse_decimal("unit_cost", &c)).transpose()?,
             },
         );
+    }
+    let mut stmt = db.prepare(
+        "SELECT variant_id, effective_from, unit_cost FROM entered_costs
+         WHERE workspace_id IN (SELECT DISTINCT workspace_id FROM connections
+                                WHERE id IN (SELECT value FROM json_each(?1)))
+         ORDER BY variant_id, effective_from",
+    )?;
+    let mut rows = stmt.query([q.ids])?;
+    while let Some(r) = rows.next()? {
+        let variant: String = r.get(0)?;
+        let from: String = r.get(1)?;
+        let from = match from.as_str() {
+            "" => None,
+            day => Some(day.parse().map_err(|_| {
+                crate::store::StoreError::Corrupt(format!("effective_from = '{day}' is not a day"))
+            })?),
+        };
+        let cost = parse_decimal("unit_cost", &r.get::<_, String>(2)?)?;
+        out.costs
+            .entry(variant)
+            .or_default()
+            .entered
+            .push((from, cost));
     }
     Ok(())
 }

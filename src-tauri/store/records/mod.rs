@@ -154,7 +154,7 @@ fn utc_day(t: chrono::DateTime<chrono::Utc>) -> String {
 fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> {
     match batch {
         Batch::Orders(list) => orders::upsert(tx, c, list),
-        Batch::VariantCosts(list) => costs::upsert(tx, c, list),
+        Batch::Variants(list) => costs::upsert(tx, c, list),
         Batch::AdDays(list) => ad_days::upsert(tx, c, list),
         Batch::Shipments(list) => shipments::upsert(tx, c, list),
         Batch::Activities(list) => activities::upsert(tx, c, list),

@@ -4,6 +4,7 @@
 
 mod backups;
 mod connections;
+mod costs;
 mod goals;
 mod metrics;
 mod pnl;
@@ -63,6 +64,11 @@ enum Command {
     /// The P&L of a range by month or week: revenue down to net profit, with
     /// each recurring expense's share.
     Pnl(pnl::PnlArgs),
+    /// Every variant's unit cost in use and where it comes from; `costs
+    /// import FILE` applies a file of sku,cost[,effective_from] lines.
+    Costs(costs::CostsArgs),
+    /// Each product's units, revenue, refunds, cost and gross profit over a range.
+    Products(costs::ProductsArgs),
     /// List a workspace's newest shipments and the Shopify orders they belong to.
     Shipments(metrics::ShipmentsArgs),
     /// List the team members the sales sources know (one per e-mail).
@@ -217,6 +223,8 @@ fn dispatch(command: Command) -> CliResult {
         Command::Metrics(args) => metrics::metrics(&core, args),
         Command::Export(args) => metrics::export(&core, args),
         Command::Pnl(args) => pnl::pnl(&core, args),
+        Command::Costs(args) => costs::costs(&mut core, args),
+        Command::Products(args) => costs::products(&core, args),
         Command::Shipments(args) => metrics::shipments(&core, args),
         Command::Members(args) => goals::members(&core, args),
         Command::Member(cmd) => goals::member(&mut core, cmd),

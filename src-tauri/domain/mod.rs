@@ -1,6 +1,7 @@
 //! Plain types shared by every layer: ids, providers and their fields, workspaces,
 //! connections. No IO happens here; validation is pure so it is table-tested.
 
+pub mod cost_file;
 pub mod goals;
 pub mod provider;
 pub mod provider_settings;

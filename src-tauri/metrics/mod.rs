@@ -5,6 +5,7 @@
 
 pub mod goals;
 pub mod keys;
+pub mod products;
 
 pub use crate::domain::records::CustomerHistory;
 use crate::domain::records::{

@@ -111,6 +111,47 @@ fn compute_with(
     Ok(metrics::daily(records, &settings, from, to))
 }
 
+/// Each order line's figures over `from..=to` by variant (metrics.md,
+/// Products), from the same records the daily figures are computed from.
+pub fn line_figures(
+    store: &Store,
+    ws: &Workspace,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<
+    std::collections::HashMap<metrics::products::LineKey, metrics::products::LineTotals>,
+    StoreError,
+> {
+    let tz = timezone(ws)?;
+    let connections: Vec<ConnectionId> = store
+        .connections(Some(ws.id))?
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let utc = |d: NaiveDate| format!("{d}T00:00:00Z");
+    let loaded = store.metric_records(
+        &connections,
+        &utc(from - Days::new(2)),
+        &utc(to + Days::new(2)),
+        from,
+        to,
+    )?;
+    let settings = metrics::Settings {
+        timezone: tz,
+        default_cogs_percent: ws.default_cogs_percent,
+        payment_fee_percent: ws.payment_fee_percent,
+        payment_fee_fixed: ws.payment_fee_fixed,
+        expenses: &[],
+        costs: &loaded.costs,
+    };
+    Ok(metrics::products::by_line(
+        &loaded.orders,
+        &settings,
+        from,
+        to,
+    ))
+}
+
 /// One member's sales activity by local day over `from..=to`, from the
 /// records (only the activity figures are filled in), up to `until` when
 /// given. The member is one person known by any of `emails`.

@@ -24,6 +24,7 @@ use crate::rollups;
 pub mod backups;
 pub mod charts;
 mod connections;
+pub mod costs;
 pub use connections::{test_account, TestTarget};
 pub mod dashboard;
 mod demo;

@@ -3,6 +3,7 @@
 //! that write open their own transaction.
 
 mod backup;
+mod catalog;
 mod connections;
 mod expenses;
 mod goals;
@@ -12,6 +13,7 @@ mod runs;
 mod workspaces;
 
 pub use backup::{copy_database, file_version, inspect, FileFacts, FileProblem};
+pub use catalog::{CatalogVariant, CostEntry, EnteredCosts};
 pub use connections::{ConnectionEdit, NewConnection};
 pub use records::{LoadedRecords, RecordCounts, ShipmentRow, StageNow};
 pub use rollups::PendingRollups;

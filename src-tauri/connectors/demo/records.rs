@@ -112,9 +112,16 @@ impl DemoSource {
             sku: Some(format!(
                 "DS-{:03}-{}",
                 p / 2 + 1,
-                if p % 2 == 0 { "R" } else { "L" }
+                if p.is_multiple_of(2) { "R" } else { "L" }
             )),
-            title: Some(if p % 2 == 0 { "Regular" } else { "Large" }.to_string()),
+            title: Some(
+                if p.is_multiple_of(2) {
+                    "Regular"
+                } else {
+                    "Large"
+                }
+                .to_string(),
+            ),
             price: Some(price),
             product_id: Some(format!("P{:02}", p / 2)),
             product: Some(NAMES[(p / 2) % NAMES.len()].to_string()),

@@ -472,6 +472,43 @@ impl<'a> ExportLine<'a> {
     }
 }
 
+/// An inventory item of the `variants` stream: its variant, with the shop's
+/// unit cost and what names it, and when the item last changed.
+pub fn variant(item: &Value) -> Result<(Variant, DateTime<Utc>), String> {
+    let node = *nodes(item.get("variants"))
+        .first()
+        .ok_or("the inventory item has no variant")?;
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
+    let decimal = |v: Option<&Value>, what: &str| -> Result<Option<Decimal>, String> {
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(a) => a
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .map(Some)
+                .ok_or(format!("{what} is not a decimal")),
+        }
+    };
+    let id = text(node.get("id")).ok_or("the inventory item's variant has no id")?;
+    let at = item
+        .get("updatedAt")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .ok_or("updatedAt is missing")?;
+    Ok((
+        Variant {
+            id,
+            unit_cost: decimal(item.pointer("/unitCost/amount"), "unitCost.amount")?,
+            sku: text(item.get("sku")).filter(|s| !s.trim().is_empty()),
+            title: text(node.get("title")),
+            price: decimal(node.get("price"), "price")?,
+            product_id: text(node.pointer("/product/id")),
+            product: text(node.pointer("/product/title")),
+        },
+        at.with_timezone(&Utc),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,41 +552,4 @@ mod tests {
         let e = Draft::parse(&v).unwrap_err();
         assert!(e.contains("totalTaxSet"), "{e}");
     }
-}
-
-/// An inventory item of the `variants` stream: its variant, with the shop's
-/// unit cost and what names it, and when the item last changed.
-pub fn variant(item: &Value) -> Result<(Variant, DateTime<Utc>), String> {
-    let node = *nodes(item.get("variants"))
-        .first()
-        .ok_or("the inventory item has no variant")?;
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
-    let decimal = |v: Option<&Value>, what: &str| -> Result<Option<Decimal>, String> {
-        match v {
-            None | Some(Value::Null) => Ok(None),
-            Some(a) => a
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .map(Some)
-                .ok_or(format!("{what} is not a decimal")),
-        }
-    };
-    let id = text(node.get("id")).ok_or("the inventory item's variant has no id")?;
-    let at = item
-        .get("updatedAt")
-        .and_then(Value::as_str)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .ok_or("updatedAt is missing")?;
-    Ok((
-        Variant {
-            id,
-            unit_cost: decimal(item.pointer("/unitCost/amount"), "unitCost.amount")?,
-            sku: text(item.get("sku")).filter(|s| !s.trim().is_empty()),
-            title: text(node.get("title")),
-            price: decimal(node.get("price"), "price")?,
-            product_id: text(node.pointer("/product/id")),
-            product: text(node.pointer("/product/title")),
-        },
-        at.with_timezone(&Utc),
-    ))
 }

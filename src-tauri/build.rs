@@ -51,6 +51,11 @@ const COMMANDS: &[&str] = &[
     "pnl",
     "export_pnl",
     "save_chart",
+    "list_costs",
+    "set_cost",
+    "pick_cost_file",
+    "apply_cost_file",
+    "products",
     "restore_at_start",
 ];
 

@@ -99,6 +99,86 @@ fn explore_with_demo_data_on_first_launch() {
     );
     s.screenshot(&shots.join("e2e-demo-pnl.png"));
 
+    // Products: the demo's twenty, worst margin first.
+    s.click("a[data-page=products]");
+    let products = s.wait(30, "the products table", || s.try_text("#products-table"));
+    assert!(
+        products.contains("Cotton Kurta") && products.contains("Gross profit"),
+        "{products}"
+    );
+    s.screenshot(&shots.join("e2e-demo-products.png"));
+
+    // Costs: every variant with its SKU and where its cost comes from.
+    s.click("a[data-page=costs]");
+    let costs = s.wait(30, "the costs table", || s.try_text("#costs-table"));
+    assert!(
+        costs.contains("DS-001-R") && costs.contains("Estimate") && costs.contains("Shopify"),
+        "{costs}"
+    );
+    s.screenshot(&shots.join("e2e-demo-costs.png"));
+
+    // A cost imported from a CSV changes yesterday's cost of goods and net
+    // profit on the dashboard: read them, import, read again.
+    s.click("a[data-page=dashboard]");
+    s.click(r#"button[data-preset="yesterday"]"#);
+    let tile = r#"#tiles .tile[data-key="net_profit"] .tile-value"#;
+    // Yesterday's page is on screen when its range is one day.
+    let one_day = || {
+        let note = s.try_text("#range-note")?;
+        let mut days = note.split(" to ");
+        let (a, b) = (days.next()?, days.next()?.get(..10)?);
+        (a == b && s.try_find("#waterfall-chart").is_some()).then_some(())
+    };
+    s.wait(30, "yesterday's dashboard", one_day);
+    let profit_before = s.text(tile);
+    let waterfall_before =
+        s.execute_async("done(document.querySelector('#waterfall-chart').dataset.svg)");
+    let csv_dir = tempfile::tempdir().unwrap();
+    let csv = csv_dir.path().join("costs.csv");
+    std::fs::write(&csv, "sku;cost\nDS-001-R;₹1,00\n").unwrap();
+    s.click("a[data-page=costs]");
+    s.wait(30, "the costs table", || s.try_text("#costs-table"));
+    s.click("#import-costs");
+    open_dialog_answer("Import costs from a CSV file", &csv);
+    let preview = s.wait_for_text("#import-preview", "DS-001-R");
+    assert!(
+        preview.contains("Every line is clean") && preview.contains("new"),
+        "{preview}"
+    );
+    s.screenshot(&shots.join("e2e-demo-cost-import.png"));
+    s.click("#apply-costs");
+    s.wait_for_text("#toast", "Applied 1 costs");
+    let row = s.wait(20, "the variant's cost to be yours", || {
+        let t = s.try_text(r#"#costs-table tr[data-sku="DS-001-R"]"#)?;
+        t.contains("Yours").then_some(t)
+    });
+    assert!(row.contains("₹1.00"), "{row}");
+    s.click("a[data-page=dashboard]");
+    s.wait(30, "yesterday's dashboard", one_day);
+    let profit_after = s.wait(30, "yesterday's net profit to change", || {
+        let t = s.try_text(tile)?;
+        (t != profit_before).then_some(t)
+    });
+    let waterfall_after =
+        s.execute_async("done(document.querySelector('#waterfall-chart').dataset.svg)");
+    assert_ne!(
+        waterfall_after, waterfall_before,
+        "the waterfall's COGS bar moves"
+    );
+    let money = |t: &str| {
+        t.chars()
+            .filter(|c| c.is_ascii_digit())
+            .collect::<String>()
+            .parse::<i64>()
+            .unwrap()
+    };
+    assert!(
+        money(&profit_after) > money(&profit_before),
+        "{profit_before} → {profit_after}: a cheaper cost, more profit"
+    );
+    s.click(r#"button[data-preset="30"]"#);
+    s.wait(30, "the dashboard for 30 days", || s.try_text("#tiles"));
+
     // Goals: the demo's are there with their standing, and one more can be added.
     s.click("a[data-page=goals]");
     let goals = s.wait(30, "the demo's goals", || {
@@ -247,5 +327,31 @@ fn the_charts_follow_a_dark_desktop_theme() {
     s.click("a[data-page=pnl]");
     s.wait(30, "the P&L", || s.try_text("#pnl-table"));
     s.screenshot(&shots.join("e2e-dark-pnl.png"));
+    s.click("a[data-page=costs]");
+    s.wait(30, "the costs table", || s.try_text("#costs-table"));
+    s.screenshot(&shots.join("e2e-dark-costs.png"));
     s.close();
+}
+
+/// Type a full path into the GTK open dialog titled `title` and press Enter.
+fn open_dialog_answer(title: &str, path: &std::path::Path) {
+    let id = common::desktop::wait_for(
+        std::time::Duration::from_secs(20),
+        "the open dialog",
+        || common::desktop::visible_window(title),
+    );
+    let xdotool = |args: &[&str]| {
+        let ok = std::process::Command::new("xdotool")
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "xdotool {args:?}");
+    };
+    xdotool(&["windowactivate", "--sync", &id]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // A leading "/" opens the dialog's location field with the path in it.
+    xdotool(&["type", "--delay", "20", &path.display().to_string()]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    xdotool(&["key", "Return"]);
 }

@@ -135,3 +135,121 @@ fn saving_a_chart_refuses_what_is_not_one() {
         assert_eq!(e["code"], "invalid_input", "{format}");
     }
 }
+
+#[test]
+fn costs_and_products_through_ipc() {
+    let (h, ws) = demo();
+    let costs = h.ok("list_costs", json!({"workspaceId": ws, "missing": false}));
+    let costs = costs.as_array().unwrap();
+    assert_eq!(costs.len(), 40);
+    let first = &costs[0];
+    let variant = first["variant_id"].as_str().unwrap();
+    let missing = h.ok("list_costs", json!({"workspaceId": ws, "missing": true}));
+    assert_eq!(missing.as_array().unwrap().len(), 8);
+
+    // A cost as a person types it; a bad one is refused next to its field.
+    h.ok(
+        "set_cost",
+        json!({"workspaceId": ws, "variantId": variant, "cost": "₹ 12,50", "from": null}),
+    );
+    let after = h.ok("list_costs", json!({"workspaceId": ws, "missing": false}));
+    let row = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["variant_id"] == variant)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (row["your_cost"].as_str(), row["cost_source"].as_str()),
+        (Some("12.5"), Some("yours"))
+    );
+    for (cost, from, field) in [
+        ("abc", Value::Null, "cost"),
+        ("-3", Value::Null, "cost"),
+        ("5", json!("1/9/2026"), "from"),
+    ] {
+        let e = h
+            .invoke(
+                "set_cost",
+                json!({"workspaceId": ws, "variantId": variant, "cost": cost, "from": from}),
+            )
+            .unwrap_err();
+        assert_eq!(
+            (e["code"].as_str(), e["field"].as_str()),
+            (Some("invalid_input"), Some(field)),
+            "{cost}"
+        );
+    }
+    let e = h
+        .invoke(
+            "set_cost",
+            json!({"workspaceId": ws, "variantId": "nope", "cost": "1", "from": null}),
+        )
+        .unwrap_err();
+    assert_eq!(e["field"], "variant");
+    // Removing it puts the shop's cost back in use.
+    h.ok(
+        "set_cost",
+        json!({"workspaceId": ws, "variantId": variant, "cost": null, "from": null}),
+    );
+    let back = h.ok("list_costs", json!({"workspaceId": ws, "missing": false}));
+    let row = back
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["variant_id"] == variant)
+        .unwrap()
+        .clone();
+    assert_eq!(row["your_cost"], Value::Null);
+
+    // A cost file the window picked, previewed, then applied.
+    let file = h.dir.path().join("costs.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "sku,cost\n{},99\nNOPE-1,5\n",
+            first["sku"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let refused = h.ok(
+        "apply_cost_file",
+        json!({"workspaceId": ws, "path": file.display().to_string()}),
+    );
+    assert_eq!(
+        (refused["applied"].as_bool(), refused["refused"].as_u64()),
+        (Some(false), Some(1))
+    );
+    std::fs::write(
+        &file,
+        format!("sku,cost\n{},99\n", first["sku"].as_str().unwrap()),
+    )
+    .unwrap();
+    let applied = h.ok(
+        "apply_cost_file",
+        json!({"workspaceId": ws, "path": file.display().to_string()}),
+    );
+    assert_eq!(applied["applied"], true);
+    let e = h
+        .invoke(
+            "apply_cost_file",
+            json!({"workspaceId": ws, "path": "/nonexistent.csv"}),
+        )
+        .unwrap_err();
+    assert_eq!(e["code"], "import");
+
+    let today = chrono::Local::now().date_naive();
+    let from = (today - chrono::Days::new(29)).to_string();
+    let products = h.ok(
+        "products",
+        json!({"workspaceId": ws, "from": from, "to": today.to_string()}),
+    );
+    assert_eq!(products.as_array().unwrap().len(), 20);
+    assert!(products[0]["gross_profit"].as_str().is_some());
+    let d = h.ok(
+        "dashboard",
+        json!({"workspaceId": ws, "from": from, "to": today.to_string(), "member": null}),
+    );
+    assert!(d["recomputing"].is_boolean());
+}

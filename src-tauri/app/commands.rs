@@ -22,6 +22,7 @@ const PAGES: &[&str] = &[
     "goals",
     "pnl",
     "costs",
+    "products",
     "history",
     "settings",
 ];

@@ -1,12 +1,14 @@
 //! The commands that show the business rather than keep it: the dashboard's
-//! charts, the P&L and its CSV, and saving a chart (SVG, or PNG drawn from it
-//! by the window) where the user picks.
+//! charts, the P&L and its CSV, saving a chart (SVG, or PNG drawn from it by
+//! the window) where the user picks, product costs (entered one at a time or
+//! from a CSV file, previewed first) and product profit.
 
 use super::error::CommandError;
 use super::state::AppState;
 use super::view::ExportView;
 use crate::domain::WorkspaceId;
 use crate::service::charts::{ChartRequest, DashboardCharts, Theme};
+use crate::service::costs::{CostRow, ImportPreview, ProductRow};
 use crate::service::dashboard::parse_day;
 use crate::service::pnl::PnlView;
 use tauri::State;
@@ -163,4 +165,105 @@ pub fn save_chart<R: tauri::Runtime>(
         CommandError::new("export", format!("cannot write {}: {e}", path.display()))
     })?;
     Ok(Some(path.display().to_string()))
+}
+
+/// Every variant with its costs; with `missing`, those estimated or missing.
+#[tauri::command(async)]
+pub fn list_costs(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    missing: bool,
+) -> Result<Vec<CostRow>> {
+    Ok(state.core().costs(WorkspaceId(workspace_id), missing)?)
+}
+
+/// Enter your unit cost for a variant (from a day on, or always); `cost`
+/// `None` removes the one of that day.
+#[tauri::command(async)]
+pub fn set_cost(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    variant_id: String,
+    cost: Option<String>,
+    from: Option<String>,
+) -> Result<()> {
+    Ok(state.core().set_cost(
+        WorkspaceId(workspace_id),
+        &variant_id,
+        cost.as_deref(),
+        from.as_deref(),
+    )?)
+}
+
+/// A cost file the user picks, read into a preview (nothing written); `None`
+/// when the dialog was cancelled.
+#[tauri::command(async)]
+pub fn pick_cost_file<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    workspace_id: i64,
+) -> Result<Option<CostFileView>> {
+    use tauri_plugin_dialog::DialogExt;
+    let Some(picked) = app
+        .dialog()
+        .file()
+        .set_title("Import costs from a CSV file")
+        .blocking_pick_file()
+    else {
+        return Ok(None);
+    };
+    let path = picked.into_path().map_err(|e| {
+        CommandError::new(
+            "import",
+            format!("that is not a file on this computer: {e}"),
+        )
+    })?;
+    let preview = read_cost_file(&state, workspace_id, &path, false)?;
+    Ok(Some(CostFileView {
+        path: path.display().to_string(),
+        preview,
+    }))
+}
+
+/// Apply the cost file previewed: read again, and written whole only when
+/// every line is clean.
+#[tauri::command(async)]
+pub fn apply_cost_file(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    path: String,
+) -> Result<ImportPreview> {
+    read_cost_file(&state, workspace_id, std::path::Path::new(&path), true)
+}
+
+fn read_cost_file(
+    state: &State<'_, AppState>,
+    workspace_id: i64,
+    path: &std::path::Path,
+    apply: bool,
+) -> Result<ImportPreview> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| CommandError::new("import", format!("cannot read {}: {e}", path.display())))?;
+    Ok(state
+        .core()
+        .import_costs(WorkspaceId(workspace_id), &bytes, apply)?)
+}
+
+/// A picked cost file and what it would do.
+#[derive(Debug, serde::Serialize)]
+pub struct CostFileView {
+    pub path: String,
+    pub preview: ImportPreview,
+}
+
+/// Each product's figures over a range.
+#[tauri::command(async)]
+pub fn products(
+    state: State<'_, AppState>,
+    workspace_id: i64,
+    from: String,
+    to: String,
+) -> Result<Vec<ProductRow>> {
+    let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
+    Ok(state.core().products(WorkspaceId(workspace_id), from, to)?)
 }

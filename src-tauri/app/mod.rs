@@ -75,6 +75,11 @@ pub fn register<R: Runtime>(builder: tauri::Builder<R>, state: AppState) -> taur
             insight::pnl,
             insight::export_pnl,
             insight::save_chart,
+            insight::list_costs,
+            insight::set_cost,
+            insight::pick_cost_file,
+            insight::apply_cost_file,
+            insight::products,
         ])
 }
 

@@ -99,6 +99,9 @@ pub struct Dashboard {
     pub currency: String,
     pub timezone: String,
     pub tiles: Vec<Tile>,
+    /// Some days' figures are being recomputed (after a cost or a setting
+    /// changed): the tiles already show them computed from the records.
+    pub recomputing: bool,
 }
 
 /// The period of equal length just before `from..=to`.
@@ -224,6 +227,7 @@ impl Core {
             currency: ws.currency,
             timezone: ws.timezone,
             tiles: tiles(&now, &before),
+            recomputing: !self.store.pending_rollups(ws.id)?.is_empty(),
         })
     }
 }

@@ -20,6 +20,13 @@ pub struct PendingRollups {
     pub local_days: BTreeSet<NaiveDate>,
 }
 
+impl PendingRollups {
+    /// No day waits to be recomputed.
+    pub fn is_empty(&self) -> bool {
+        !self.all && self.utc_days.is_empty() && self.local_days.is_empty()
+    }
+}
+
 fn parse_day(raw: &str) -> Result<NaiveDate> {
     raw.parse()
         .map_err(|_| StoreError::Corrupt(format!("'{raw}' is not a day")))

@@ -8,11 +8,12 @@ import * as connections from "./pages/connections.js";
 import * as goals from "./pages/goals.js";
 import * as costs from "./pages/costs.js";
 import * as pnl from "./pages/pnl.js";
+import * as products from "./pages/products.js";
 import * as historyPage from "./pages/history.js";
 import * as settings from "./pages/settings.js";
 import * as welcome from "./pages/welcome.js";
 
-const pages = { dashboard, connections, goals, pnl, costs, history: historyPage, settings };
+const pages = { dashboard, connections, goals, pnl, products, costs, history: historyPage, settings };
 
 export const app = {
   workspaces: [],

@@ -195,6 +195,7 @@ export async function render(app) {
       redraw();
       body = h("div", {},
         picker,
+        d.recomputing ? h("p", { class: "panel", id: "recomputing", role: "status" }, "Recomputing figures after a change to costs or settings… the numbers shown are already computed from your records.") : null,
         h("p", { class: "muted", id: "range-note" },
           `${d.from} to ${d.to}${d.to === today ? " (today partial)" : ""}, compared with ${d.previous_from} to ${d.previous_to}. Amounts in ${d.currency}, days in ${d.timezone}.`),
         tilesBox,

@@ -361,4 +361,16 @@ fn entering_a_cost_marks_only_the_days_it_can_change() {
         .map(|d| d.to_string())
         .collect();
     assert_eq!(days, ["2026-03-09", "2026-03-12"]);
+
+    // More than a hundred variants at once: every day is recomputed instead.
+    pulseboard::rollups::refresh(&store, ws).unwrap();
+    let many: Vec<CostEntry> = (0..101)
+        .map(|i| CostEntry {
+            variant_id: format!("X{i}"),
+            from: None,
+            cost: Some("1".parse().unwrap()),
+        })
+        .collect();
+    store.set_entered_costs(ws, &many).unwrap();
+    assert!(store.pending_rollups(ws).unwrap().all);
 }

@@ -132,3 +132,83 @@ fn foreign_keys_are_enforced() {
         Err(StoreError::ConnectionNotFound(1))
     ));
 }
+
+/// Version 19 rebuilds order_lines as a WITHOUT ROWID table: a file from
+/// version 18 keeps its lines, the figures read them, and a changed cost
+/// still finds the days of its variant's lines.
+#[test]
+fn order_lines_move_to_a_table_keyed_by_their_key_and_keep_every_line() {
+    use pulseboard::domain::records::{Batch, FinancialStatus, Order, OrderLine, Variant};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pulseboard.sqlite3");
+    let at = chrono::DateTime::parse_from_rfc3339("2026-05-04T06:00:00Z")
+        .unwrap()
+        .to_utc();
+    let (ws, conn) = {
+        let mut old = Store::open_at(&path, 18).unwrap();
+        let ws = old.create_workspace(&workspace("Acme")).unwrap();
+        let conn = old
+            .insert_connection::<StoreError>(
+                &NewConnection {
+                    workspace_id: ws.id,
+                    provider: Provider::Demo,
+                    display_name: "Demo".into(),
+                    settings: Default::default(),
+                    base_url: None,
+                    schedule: "0 * * * *".into(),
+                },
+                |_| Ok(()),
+            )
+            .unwrap();
+        let line = |id: &str, variant: &str, n: i64| OrderLine {
+            id: id.into(),
+            variant_id: Some(variant.into()),
+            quantity: n,
+            unit_price: Decimal::from(100),
+        };
+        let order = Order {
+            id: "o1".into(),
+            name: None,
+            legacy_id: None,
+            processed_at: Some(at),
+            created_at: at,
+            test: false,
+            financial_status: FinancialStatus::Other,
+            customer_id: None,
+            customer_order_count: None,
+            discounts: Decimal::ZERO,
+            shipping: Decimal::ZERO,
+            taxes: Decimal::ZERO,
+            lines: vec![line("l1", "V1", 2), line("l2", "V2", 1)],
+            refunds: vec![],
+        };
+        old.apply_page(conn, "orders", &Batch::Orders(vec![order]), None)
+            .unwrap();
+        (ws.id, conn)
+    };
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let ws = store.workspace(ws).unwrap();
+    pulseboard::rollups::refresh(&store, ws.id).unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 5, 4).unwrap();
+    let figures = pulseboard::rollups::compute(&store, &ws, day, day).unwrap();
+    assert_eq!(
+        (figures[&day].units, figures[&day].gross_sales),
+        (3, Decimal::from(300))
+    );
+    // A cost for V1 marks the order's day through the rebuilt table.
+    let v1 = Variant {
+        id: "V1".into(),
+        unit_cost: Some(Decimal::from(30)),
+        ..Variant::default()
+    };
+    store
+        .apply_page(conn, "variants", &Batch::Variants(vec![v1]), None)
+        .unwrap();
+    let pending = store.pending_rollups(ws.id).unwrap();
+    assert_eq!(pending.utc_days.into_iter().collect::<Vec<_>>(), [day]);
+    pulseboard::rollups::refresh(&store, ws.id).unwrap();
+    let figures = pulseboard::rollups::compute(&store, &ws, day, day).unwrap();
+    // 2 × 30 entered by the shop + 40% of 100 estimated for V2.
+    assert_eq!(figures[&day].cogs, Decimal::from(100));
+}

@@ -142,18 +142,24 @@ pub fn read(bytes: &[u8]) -> Result<Vec<CostLine>, FileError> {
     let mut out = Vec::new();
     let mut seen: std::collections::HashMap<(String, Option<NaiveDate>), usize> =
         Default::default();
+    // (byte offset, newlines before it) of the last record's start.
+    let mut counted = (0usize, 0usize);
     for (i, record) in reader.records().enumerate() {
-        // A record's position may be where blank lines before it start.
-        let line_at = |byte: u64| {
-            let mut at = byte as usize;
+        // A record's position may be where blank lines before it start;
+        // lines are counted from the last record on, not from the file's start.
+        let mut line_at = |byte: u64| {
+            let mut at = (byte as usize).min(text.len());
             while matches!(text.as_bytes().get(at), Some(b'\n' | b'\r')) {
                 at += 1;
             }
-            text.as_bytes()[..at]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1
+            if at >= counted.0 {
+                counted.1 += text.as_bytes()[counted.0..at]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
+                counted.0 = at;
+            }
+            counted.1 + 1
         };
         let record = record.map_err(|e| FileError::Unreadable {
             line: e.position().map_or(i + 1, |p| line_at(p.byte())),

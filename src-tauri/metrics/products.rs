@@ -85,53 +85,97 @@ pub fn by_line(
     from: NaiveDate,
     to: NaiveDate,
 ) -> HashMap<LineKey, LineTotals> {
-    let mut out: HashMap<LineKey, LineTotals> = HashMap::new();
-    let in_range = |d: NaiveDate| from <= d && d <= to;
-    let cost = |variant: Option<&str>, price, day| {
-        unit_cost(s, variant, price, day).map_or(Decimal::ZERO, |(c, _)| c)
-    };
-    for o in orders.iter().filter(|o| o.counts()) {
+    let mut lines = ByLine::new(s, from, to);
+    for o in orders {
+        lines.add(o);
+    }
+    lines.finish()
+}
+
+/// [`by_line`] an order at a time, for orders read as a stream.
+pub struct ByLine<'a> {
+    s: &'a Settings<'a>,
+    from: NaiveDate,
+    to: NaiveDate,
+    variants: HashMap<String, LineTotals>,
+    no_variant: LineTotals,
+    unallocated: LineTotals,
+}
+
+impl<'a> ByLine<'a> {
+    pub fn new(s: &'a Settings<'a>, from: NaiveDate, to: NaiveDate) -> Self {
+        Self {
+            s,
+            from,
+            to,
+            variants: HashMap::new(),
+            no_variant: LineTotals::default(),
+            unallocated: LineTotals::default(),
+        }
+    }
+
+    fn slot(&mut self, variant: Option<&str>) -> &mut LineTotals {
+        match variant {
+            None => &mut self.no_variant,
+            Some(v) => {
+                if !self.variants.contains_key(v) {
+                    self.variants.insert(v.to_string(), LineTotals::default());
+                }
+                self.variants.get_mut(v).expect("just inserted")
+            }
+        }
+    }
+
+    /// `amount` shared over the order's lines by line value (`f` applies a
+    /// share), or left unallocated when the order has no line value.
+    fn share_out(
+        &mut self,
+        o: &Order,
+        values: &[Decimal],
+        amount: Decimal,
+        f: fn(&mut LineTotals, Decimal),
+    ) {
+        if amount.is_zero() {
+            return;
+        }
+        if values.iter().all(Decimal::is_zero) {
+            f(&mut self.unallocated, amount);
+            return;
+        }
+        for (l, share) in o.lines.iter().zip(shares(amount, values)) {
+            f(self.slot(l.variant_id.as_deref()), share);
+        }
+    }
+
+    /// Count one order: its lines if it is booked in the range, and its
+    /// refunds created in the range.
+    pub fn add(&mut self, o: &Order) {
+        if !o.counts() {
+            return;
+        }
+        let s = self.s;
+        let (from, to) = (self.from, self.to);
+        let in_range = move |d: NaiveDate| from <= d && d <= to;
+        let cost = |variant: Option<&str>, price, day| {
+            unit_cost(s, variant, price, day).map_or(Decimal::ZERO, |(c, _)| c)
+        };
         let booked = local_day(o.booked_at(), s.timezone);
         let values: Vec<Decimal> = o
             .lines
             .iter()
             .map(|l| l.unit_price * Decimal::from(l.quantity))
             .collect();
-        let line_value: Decimal = values.iter().sum();
-        let keys: Vec<LineKey> = o
-            .lines
-            .iter()
-            .map(|l| {
-                l.variant_id
-                    .clone()
-                    .map_or(LineKey::NoVariant, LineKey::Variant)
-            })
-            .collect();
-        // Shared by line value, or left unallocated when there is none.
-        let share_out = |amount: Decimal,
-                         out: &mut HashMap<LineKey, LineTotals>,
-                         f: &dyn Fn(&mut LineTotals, Decimal)| {
-            if amount.is_zero() {
-                return;
-            }
-            if line_value.is_zero() {
-                f(out.entry(LineKey::Unallocated).or_default(), amount);
-                return;
-            }
-            for (key, share) in keys.iter().zip(shares(amount, &values)) {
-                f(out.entry(key.clone()).or_default(), share);
-            }
-        };
         if in_range(booked) {
-            for ((l, key), value) in o.lines.iter().zip(&keys).zip(&values) {
-                let t = out.entry(key.clone()).or_default();
+            for (l, value) in o.lines.iter().zip(&values) {
+                let c =
+                    cost(l.variant_id.as_deref(), l.unit_price, booked) * Decimal::from(l.quantity);
+                let t = self.slot(l.variant_id.as_deref());
                 t.sold += l.quantity;
                 t.revenue += *value;
-                t.cogs +=
-                    cost(l.variant_id.as_deref(), l.unit_price, booked) * Decimal::from(l.quantity);
+                t.cogs += c;
             }
-            share_out(o.discounts, &mut out, &|t, a| t.revenue -= a);
-            share_out(o.shipping, &mut out, &|t, a| t.revenue += a);
+            self.share_out(o, &values, o.discounts, |t, a| t.revenue -= a);
+            self.share_out(o, &values, o.shipping, |t, a| t.revenue += a);
         }
         for r in o
             .refunds
@@ -139,24 +183,40 @@ pub fn by_line(
             .filter(|r| in_range(local_day(r.created_at, s.timezone)))
         {
             for rl in &r.lines {
-                let line = o.lines.iter().position(|l| l.id == rl.line_id);
-                let key = line.map_or(LineKey::Unallocated, |i| keys[i].clone());
-                let t = out.entry(key).or_default();
+                let line = o.lines.iter().find(|l| l.id == rl.line_id);
+                let c = line.map_or(Decimal::ZERO, |l| {
+                    cost(l.variant_id.as_deref(), l.unit_price, booked) * Decimal::from(rl.quantity)
+                });
+                let t = match line {
+                    Some(l) => self.slot(l.variant_id.as_deref()),
+                    None => &mut self.unallocated,
+                };
                 t.refunded += rl.quantity;
                 t.revenue -= rl.subtotal;
                 t.refunds += rl.subtotal;
-                if let Some(l) = line.map(|i| &o.lines[i]) {
-                    t.cogs -= cost(l.variant_id.as_deref(), l.unit_price, booked)
-                        * Decimal::from(rl.quantity);
-                }
+                t.cogs -= c;
             }
-            share_out(r.shipping, &mut out, &|t, a| {
+            self.share_out(o, &values, r.shipping, |t, a| {
                 t.revenue -= a;
                 t.refunds += a;
             });
         }
     }
-    out
+
+    pub fn finish(self) -> HashMap<LineKey, LineTotals> {
+        let mut out: HashMap<LineKey, LineTotals> = self
+            .variants
+            .into_iter()
+            .map(|(v, t)| (LineKey::Variant(v), t))
+            .collect();
+        if self.no_variant != LineTotals::default() {
+            out.insert(LineKey::NoVariant, self.no_variant);
+        }
+        if self.unallocated != LineTotals::default() {
+            out.insert(LineKey::Unallocated, self.unallocated);
+        }
+        out
+    }
 }
 
 /// Where a variant's cost in use comes from (the Costs page, `pulseboard costs`).

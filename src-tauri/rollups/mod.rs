@@ -128,28 +128,25 @@ pub fn line_figures(
         .iter()
         .map(|c| c.id)
         .collect();
-    let utc = |d: NaiveDate| format!("{d}T00:00:00Z");
-    let loaded = store.metric_records(
-        &connections,
-        &utc(from - Days::new(2)),
-        &utc(to + Days::new(2)),
-        from,
-        to,
-    )?;
+    let costs = store.variant_costs(&connections)?;
     let settings = metrics::Settings {
         timezone: tz,
         default_cogs_percent: ws.default_cogs_percent,
         payment_fee_percent: ws.payment_fee_percent,
         payment_fee_fixed: ws.payment_fee_fixed,
         expenses: &[],
-        costs: &loaded.costs,
+        costs: &costs,
     };
-    Ok(metrics::products::by_line(
-        &loaded.orders,
-        &settings,
-        from,
-        to,
-    ))
+    let mut lines = metrics::products::ByLine::new(&settings, from, to);
+    let utc = |d: NaiveDate| format!("{d}T00:00:00Z");
+    // Orders are read as a stream: a year of them is never held at once.
+    store.each_order(
+        &connections,
+        &utc(from - Days::new(2)),
+        &utc(to + Days::new(2)),
+        &mut |o| lines.add(o),
+    )?;
+    Ok(lines.finish())
 }
 
 /// One member's sales activity by local day over `from..=to`, from the

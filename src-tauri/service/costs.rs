@@ -104,7 +104,7 @@ impl Core {
         let lines =
             rollups::line_figures(&self.store, &ws, today - Days::new(UNITS_DAYS - 1), today)?;
         let mut rows = Vec::new();
-        for v in self.store.catalog(workspace)? {
+        for v in self.store.catalog(workspace, true)? {
             let known = crate::domain::records::VariantCost {
                 entered: entered.get(&v.variant_id).cloned().unwrap_or_default(),
                 shopify: v.shopify_cost,
@@ -160,7 +160,7 @@ impl Core {
             cost_file::parse_from(from.unwrap_or("")).map_err(|e| InvalidInput::new("from", e))?;
         if !self
             .store
-            .catalog(workspace)?
+            .catalog(workspace, true)?
             .iter()
             .any(|v| v.variant_id == variant_id)
         {
@@ -194,7 +194,7 @@ impl Core {
     ) -> Result<ImportPreview> {
         let lines: Vec<CostLine> =
             cost_file::read(bytes).map_err(|e| InvalidInput::new("file", e.to_string()))?;
-        let catalog = self.store.catalog(workspace)?;
+        let catalog = self.store.catalog(workspace, false)?;
         let entered = self.store.entered_costs(workspace)?;
         let mut by_sku: HashMap<&str, Vec<&CatalogVariant>> = HashMap::new();
         let mut by_lower: HashMap<String, Vec<&CatalogVariant>> = HashMap::new();
@@ -284,7 +284,7 @@ impl Core {
         let ws = self.store.workspace(workspace)?;
         let names: HashMap<String, (String, String)> = self
             .store
-            .catalog(workspace)?
+            .catalog(workspace, false)?
             .into_iter()
             .map(|v| {
                 let key = v

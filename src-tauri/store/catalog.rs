@@ -33,6 +33,10 @@ pub struct CostEntry {
     pub cost: Option<Decimal>,
 }
 
+/// Past this many variants changed at once, every day is recomputed rather
+/// than the days of each one found.
+const MARK_EACH_UP_TO: usize = 100;
+
 /// Entered costs by variant, oldest first (`None`: from the beginning).
 pub type EnteredCosts = HashMap<String, Vec<(Option<NaiveDate>, Decimal)>>;
 
@@ -47,9 +51,10 @@ fn day_column(raw: &str) -> Result<Option<NaiveDate>> {
 }
 
 impl Store {
-    /// Every variant the workspace's connections list, then every variant its
-    /// orders sold that none lists, by product and title.
-    pub fn catalog(&self, workspace: WorkspaceId) -> Result<Vec<CatalogVariant>> {
+    /// Every variant the workspace's connections list, by product and title,
+    /// then with `sold` every variant its orders sold that none lists (a
+    /// pass over every order line).
+    pub fn catalog(&self, workspace: WorkspaceId, sold: bool) -> Result<Vec<CatalogVariant>> {
         let mut stmt = self.conn.prepare(
             "SELECT v.variant_id, v.product_id, v.product, v.title, v.sku, v.price, v.unit_cost
              FROM variant_costs v JOIN connections c ON c.id = v.connection_id
@@ -79,6 +84,9 @@ impl Store {
                 shopify_cost: decimal(6, "unit_cost")?,
                 listed: true,
             });
+        }
+        if !sold {
+            return Ok(out);
         }
         let mut stmt = self.conn.prepare(
             "SELECT DISTINCT l.variant_id FROM connections c
@@ -125,7 +133,7 @@ impl Store {
     /// figures they change: the UTC days (from the day before an entry's
     /// first day on, which covers every zone) of the orders with a line of
     /// its variant, and of those orders' refunds (a refund takes back the
-    /// cost of its sale).
+    /// cost of its sale). More than a hundred variants at once mark every day.
     pub fn set_entered_costs(
         &mut self,
         workspace: WorkspaceId,
@@ -162,6 +170,19 @@ impl Store {
                 if day < *slot {
                     *slot = day;
                 }
+            }
+            if reach.len() > MARK_EACH_UP_TO {
+                // A file of many variants: finding each one's days is a pass
+                // over every line of the shop for little gain; every day is
+                // recomputed instead (always correct).
+                tx.execute(
+                    "INSERT INTO rollup_dirty (workspace_id, kind, day) VALUES (?1, 'all', '')
+                     ON CONFLICT DO NOTHING",
+                    [workspace.0],
+                )?;
+                drop((put, remove));
+                tx.commit()?;
+                return Ok(entries.len());
             }
             let list: Vec<(&str, &String)> = reach.iter().map(|(v, d)| (*v, d)).collect();
             let list = serde_json::to_string(&list).expect("pairs of strings are JSON");

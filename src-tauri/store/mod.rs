@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0016_page_marks_for_activities_and_ads.sql"),
     include_str!("migrations/0017_ad_spend_by_platform.sql"),
     include_str!("migrations/0018_catalog_and_entered_costs.sql"),
+    include_str!("migrations/0019_order_lines_without_rowid.sql"),
 ];
 
 /// The schema version this build writes.

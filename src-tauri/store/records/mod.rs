@@ -288,8 +288,10 @@ struct Range<'a> {
 impl Store {
     /// The records of `connections` that can touch the local days `from..=to`:
     /// everything stamped between `from_utc` and `to_utc` (callers widen the
-    /// window by the largest zone offset), orders with a refund in it, the
-    /// whole history of those orders' customers, and the shop's variant costs.
+    /// window by the largest zone offset) — orders booked in it with their
+    /// lines, the refunds created in it with their orders, the whole history
+    /// of the customers of those orders booked in it — and the shop's variant
+    /// costs. An order carries only its refunds created in the window.
     pub fn metric_records(
         &self,
         connections: &[ConnectionId],
@@ -297,6 +299,76 @@ impl Store {
         to_utc: &str,
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
+    ) -> Result<LoadedRecords> {
+        self.load_range(connections, from_utc, to_utc, from, to, true)
+    }
+
+    /// Only the orders of [`Store::metric_records`] (with their lines and
+    /// refunds) and the variant costs: what product figures need, without
+    /// customers' histories, ads, shipments or activities.
+    pub fn order_records(
+        &self,
+        connections: &[ConnectionId],
+        from_utc: &str,
+        to_utc: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<LoadedRecords> {
+        self.load_range(connections, from_utc, to_utc, from, to, false)
+    }
+
+    /// The orders [`Store::order_records`] would hold, handed to `f` one at a
+    /// time as they are read.
+    pub fn each_order(
+        &self,
+        connections: &[ConnectionId],
+        from_utc: &str,
+        to_utc: &str,
+        f: &mut dyn FnMut(&crate::domain::records::Order),
+    ) -> Result<()> {
+        let ids = serde_json::to_string(&connections.iter().map(|c| c.0).collect::<Vec<_>>())
+            .expect("ids");
+        let day = chrono::NaiveDate::MIN;
+        self.in_read_transaction(|s| {
+            let q = Range {
+                ids: &ids,
+                from_utc,
+                to_utc,
+                from: day,
+                to: day,
+            };
+            orders::each(&s.conn, &q, f)
+        })
+    }
+
+    /// The variant costs of the connections' shops and of their workspace.
+    pub fn variant_costs(
+        &self,
+        connections: &[ConnectionId],
+    ) -> Result<std::collections::HashMap<String, crate::domain::records::VariantCost>> {
+        let ids = serde_json::to_string(&connections.iter().map(|c| c.0).collect::<Vec<_>>())
+            .expect("ids");
+        let day = chrono::NaiveDate::MIN;
+        let q = Range {
+            ids: &ids,
+            from_utc: "",
+            to_utc: "",
+            from: day,
+            to: day,
+        };
+        let mut out = LoadedRecords::default();
+        costs::load(&self.conn, &q, &mut out)?;
+        Ok(out.costs)
+    }
+
+    fn load_range(
+        &self,
+        connections: &[ConnectionId],
+        from_utc: &str,
+        to_utc: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        everything: bool,
     ) -> Result<LoadedRecords> {
         let ids = serde_json::to_string(&connections.iter().map(|c| c.0).collect::<Vec<_>>())
             .expect("ids");
@@ -313,27 +385,6 @@ impl Store {
             None
         };
         let db: &rusqlite::Connection = &self.conn;
-        db.execute_batch(
-            "CREATE TEMP TABLE IF NOT EXISTS picked (connection_id INTEGER, source_id TEXT, PRIMARY KEY (connection_id, source_id));
-             DELETE FROM picked;",
-        )?;
-        db.execute(
-            "WITH conns AS (SELECT value AS id FROM json_each(?1)),
-             hit AS (
-               SELECT o.connection_id, o.source_id, o.customer_id FROM orders o
-               WHERE o.connection_id IN (SELECT id FROM conns)
-                 AND COALESCE(o.processed_at, o.created_at) >= ?2 AND COALESCE(o.processed_at, o.created_at) < ?3
-               UNION
-               SELECT o.connection_id, o.source_id, o.customer_id FROM refunds r
-               JOIN orders o ON o.connection_id = r.connection_id AND o.source_id = r.order_id
-               WHERE r.connection_id IN (SELECT id FROM conns) AND r.created_at >= ?2 AND r.created_at < ?3)
-             INSERT OR IGNORE INTO picked SELECT connection_id, source_id FROM hit",
-            params![ids, from_utc, to_utc],
-        )?;
-
-        // The range's orders (in `picked`) drive every read below: CROSS JOIN
-        // keeps SQLite from walking a whole records table and probing
-        // `picked` for each row, which it would choose without statistics.
         let mut out = LoadedRecords::default();
         let q = Range {
             ids: &ids,
@@ -342,12 +393,13 @@ impl Store {
             from,
             to,
         };
-        orders::load(db, &mut out)?;
+        orders::load(db, &q, &mut out, everything)?;
         costs::load(db, &q, &mut out)?;
-        ad_days::load(db, &q, &mut out)?;
-        shipments::load(db, &q, &mut out)?;
-        activities::load(db, &q, &mut out)?;
-        db.execute_batch("DELETE FROM picked;")?;
+        if everything {
+            ad_days::load(db, &q, &mut out)?;
+            shipments::load(db, &q, &mut out)?;
+            activities::load(db, &q, &mut out)?;
+        }
         if let Some(tx) = tx {
             tx.commit()?;
         }

@@ -2,11 +2,13 @@
 //! page at a time with the page's rollup marks (migration 9), and read for a
 //! range from its picked orders outward with each customer's history.
 
-use super::{parse_ts, pause_marks, resume_marks, ts, utc_day, workspace_of, LoadedRecords};
-use crate::domain::records::Order;
+use super::{parse_ts, pause_marks, resume_marks, ts, utc_day, workspace_of, LoadedRecords, Range};
+use crate::domain::records::{
+    CustomerHistory, FinancialStatus, Order, OrderLine, Refund, RefundLine,
+};
 use crate::store::{parse_decimal, Result};
 use rusqlite::{params, Connection, Transaction};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Which of `ids` the connection already has as orders.
 fn stored_orders<'a>(
@@ -195,34 +197,156 @@ pub(super) fn upsert_customer_counts(
     Ok(n)
 }
 
-/// The range's picked orders, their lines and refunds, and the history of
-/// their customers.
-pub(super) fn load(db: &Connection, out: &mut LoadedRecords) -> Result<()> {
-    use crate::domain::records::*;
-    let mut index = std::collections::HashMap::new();
-    {
-        let mut stmt = db.prepare(
-            "SELECT o.connection_id, o.source_id, o.processed_at, o.created_at, o.test, o.voided, o.customer_id,
-                    o.customer_order_count, o.discounts, o.shipping, o.taxes
-             FROM picked p CROSS JOIN orders o ON o.connection_id = p.connection_id AND o.source_id = p.source_id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let conn: i64 = r.get(0)?;
-            let id: String = r.get(1)?;
-            let processed: Option<String> = r.get(2)?;
-            let created: String = r.get(3)?;
-            let customer: Option<String> = r.get(6)?;
-            index.insert((conn, id.clone()), out.orders.len());
-            out.orders.push(Order {
-                id: id.clone(),
+/// The orders booked in the window `q` with their lines, the refunds created
+/// in it (with the orders they belong to, wherever those are booked), and
+/// with `customers` the whole history of every customer with an order booked
+/// in it. An order carries only its refunds created in the window: a day's
+/// figures book a refund on the refund's day. Orders and lines are read in
+/// one pass over the booked-time index, an order's lines together.
+pub(super) fn load(
+    db: &Connection,
+    q: &Range<'_>,
+    out: &mut LoadedRecords,
+    customers: bool,
+) -> Result<()> {
+    let mut loaded: Vec<(i64, Order)> = Vec::new();
+    let mut stmt = db.prepare(&format!(
+        "SELECT {COLUMNS} FROM json_each(?1) c
+         CROSS JOIN orders o INDEXED BY orders_by_booked ON o.connection_id = c.value
+           AND COALESCE(o.processed_at, o.created_at) >= ?2 AND COALESCE(o.processed_at, o.created_at) < ?3
+         LEFT JOIN order_lines l ON l.connection_id = o.connection_id AND l.order_id = o.source_id"
+    ))?;
+    read_orders(&mut stmt, params![q.ids, q.from_utc, q.to_utc], &mut loaded)?;
+
+    let mut refunds = refunds_in(db, q)?;
+    if !refunds.is_empty() {
+        for (conn, o) in &mut loaded {
+            if let Some(list) = refunds.get_mut(conn).and_then(|m| m.remove(o.id.as_str())) {
+                o.refunds = list;
+            }
+        }
+        // Refunds of orders booked outside the window: those orders too.
+        let keys: Vec<(i64, &str)> = refunds
+            .iter()
+            .flat_map(|(c, m)| m.keys().map(move |id| (*c, id.as_str())))
+            .collect();
+        if !keys.is_empty() {
+            let list = serde_json::to_string(&keys).expect("pairs are JSON");
+            let mut stmt = db.prepare(&format!(
+                "SELECT {COLUMNS} FROM json_each(?1) j
+                 CROSS JOIN orders o ON o.connection_id = j.value ->> 0 AND o.source_id = j.value ->> 1
+                 LEFT JOIN order_lines l ON l.connection_id = o.connection_id AND l.order_id = o.source_id"
+            ))?;
+            let mut extra = Vec::new();
+            read_orders(&mut stmt, params![list], &mut extra)?;
+            for (conn, o) in &mut extra {
+                if let Some(list) = refunds.get_mut(conn).and_then(|m| m.remove(o.id.as_str())) {
+                    o.refunds = list;
+                }
+            }
+            loaded.extend(extra);
+        }
+    }
+    out.orders.extend(loaded.into_iter().map(|(_, o)| o));
+    if customers {
+        load_customers(db, q, out)?;
+    }
+    Ok(())
+}
+
+/// The orders of [`load`] (without customers' histories), handed to `f` one
+/// at a time as they are read instead of kept: what product figures need,
+/// in a fraction of the memory.
+pub(super) fn each(db: &Connection, q: &Range<'_>, f: &mut dyn FnMut(&Order)) -> Result<()> {
+    let mut refunds = refunds_in(db, q)?;
+    let mut emit =
+        |conn: i64, mut o: Order, refunds: &mut HashMap<i64, HashMap<String, Vec<Refund>>>| {
+            if let Some(list) = refunds.get_mut(&conn).and_then(|m| m.remove(o.id.as_str())) {
+                o.refunds = list;
+            }
+            f(&o);
+        };
+    let mut stmt = db.prepare(&format!(
+        "SELECT {COLUMNS} FROM json_each(?1) c
+         CROSS JOIN orders o INDEXED BY orders_by_booked ON o.connection_id = c.value
+           AND COALESCE(o.processed_at, o.created_at) >= ?2 AND COALESCE(o.processed_at, o.created_at) < ?3
+         LEFT JOIN order_lines l ON l.connection_id = o.connection_id AND l.order_id = o.source_id"
+    ))?;
+    let mut one: Vec<(i64, Order)> = Vec::with_capacity(2);
+    let mut rows = stmt.query(params![q.ids, q.from_utc, q.to_utc])?;
+    while let Some(r) = rows.next()? {
+        read_row(r, &mut one)?;
+        if one.len() == 2 {
+            let (conn, o) = one.remove(0);
+            emit(conn, o, &mut refunds);
+        }
+    }
+    drop(rows);
+    if let Some((conn, o)) = one.pop() {
+        emit(conn, o, &mut refunds);
+    }
+    let keys: Vec<(i64, &str)> = refunds
+        .iter()
+        .flat_map(|(c, m)| m.keys().map(move |id| (*c, id.as_str())))
+        .collect();
+    if !keys.is_empty() {
+        let list = serde_json::to_string(&keys).expect("pairs are JSON");
+        let mut stmt = db.prepare(&format!(
+            "SELECT {COLUMNS} FROM json_each(?1) j
+             CROSS JOIN orders o ON o.connection_id = j.value ->> 0 AND o.source_id = j.value ->> 1
+             LEFT JOIN order_lines l ON l.connection_id = o.connection_id AND l.order_id = o.source_id"
+        ))?;
+        let mut extra = Vec::new();
+        read_orders(&mut stmt, params![list], &mut extra)?;
+        for (conn, o) in extra {
+            emit(conn, o, &mut refunds);
+        }
+    }
+    Ok(())
+}
+
+/// The columns [`read_orders`] reads: an order's, then one of its lines'.
+const COLUMNS: &str =
+    "o.connection_id, o.source_id, o.processed_at, o.created_at, o.test, o.voided,
+    o.customer_id, o.customer_order_count, o.discounts, o.shipping, o.taxes,
+    l.line_id, l.variant_id, l.quantity, l.unit_price";
+
+/// Orders from rows of [`COLUMNS`], each order's rows together.
+fn read_orders(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    out: &mut Vec<(i64, Order)>,
+) -> Result<()> {
+    let mut rows = stmt.query(params)?;
+    while let Some(r) = rows.next()? {
+        read_row(r, out)?;
+    }
+    Ok(())
+}
+
+/// One row of [`COLUMNS`]: a new order, or another line of the last one.
+fn read_row(r: &rusqlite::Row<'_>, out: &mut Vec<(i64, Order)>) -> Result<()> {
+    // Text read in place (no copy) where it is parsed rather than kept.
+    let text =
+        |i: usize| -> Result<&str> { Ok(r.get_ref(i)?.as_str().map_err(rusqlite::Error::from)?) };
+    let opt_text = |i: usize| -> Result<Option<&str>> {
+        Ok(r.get_ref(i)?
+            .as_str_or_null()
+            .map_err(rusqlite::Error::from)?)
+    };
+    let conn: i64 = r.get(0)?;
+    let id = text(1)?;
+    if out.last().is_none_or(|(c, o)| *c != conn || o.id != id) {
+        out.push((
+            conn,
+            Order {
+                id: id.to_string(),
                 name: None,
                 legacy_id: None,
-                processed_at: processed
-                    .as_deref()
+                processed_at: opt_text(2)?
                     .map(|t| parse_ts("processed_at", t))
                     .transpose()?,
-                created_at: parse_ts("created_at", &created)?,
+                created_at: parse_ts("created_at", text(3)?)?,
                 test: r.get(4)?,
                 financial_status: if r.get::<_, bool>(5)? {
                     FinancialStatus::Voided
@@ -230,106 +354,110 @@ pub(super) fn load(db: &Connection, out: &mut LoadedRecords) -> Result<()> {
                     FinancialStatus::Other
                 },
                 // Customers are per shop: keep two shops' ids apart.
-                customer_id: customer.map(|c| format!("{conn}:{c}")),
+                customer_id: opt_text(6)?.map(|c| format!("{conn}:{c}")),
                 customer_order_count: r.get::<_, Option<i64>>(7)?.map(|n| n as u64),
-                discounts: parse_decimal("discounts", &r.get::<_, String>(8)?)?,
-                shipping: parse_decimal("shipping", &r.get::<_, String>(9)?)?,
-                taxes: parse_decimal("taxes", &r.get::<_, String>(10)?)?,
+                discounts: parse_decimal("discounts", text(8)?)?,
+                shipping: parse_decimal("shipping", text(9)?)?,
+                taxes: parse_decimal("taxes", text(10)?)?,
                 lines: Vec::new(),
                 refunds: Vec::new(),
+            },
+        ));
+    }
+    if let Some(line_id) = opt_text(11)? {
+        out.last_mut()
+            .expect("an order was pushed")
+            .1
+            .lines
+            .push(OrderLine {
+                id: line_id.to_string(),
+                variant_id: opt_text(12)?.map(String::from),
+                quantity: r.get(13)?,
+                unit_price: parse_decimal("unit_price", text(14)?)?,
+            });
+    }
+    Ok(())
+}
+
+/// The refunds created in the window, with their lines, by connection and order.
+fn refunds_in(
+    db: &Connection,
+    q: &Range<'_>,
+) -> Result<HashMap<i64, HashMap<String, Vec<Refund>>>> {
+    let mut out: HashMap<i64, HashMap<String, Vec<Refund>>> = HashMap::new();
+    let mut stmt = db.prepare(
+        "SELECT f.connection_id, f.order_id, f.refund_id, f.created_at, f.shipping, l.line_id, l.quantity, l.subtotal
+         FROM json_each(?1) c
+         CROSS JOIN refunds f INDEXED BY refunds_by_time ON f.connection_id = c.value
+           AND f.created_at >= ?2 AND f.created_at < ?3
+         LEFT JOIN refund_lines l ON l.connection_id = f.connection_id AND l.order_id = f.order_id
+           AND l.refund_id = f.refund_id",
+    )?;
+    let mut rows = stmt.query(params![q.ids, q.from_utc, q.to_utc])?;
+    while let Some(r) = rows.next()? {
+        let list = out
+            .entry(r.get(0)?)
+            .or_default()
+            .entry(r.get(1)?)
+            .or_default();
+        let id: String = r.get(2)?;
+        if list.last().is_none_or(|f| f.id != id) {
+            list.push(Refund {
+                id,
+                created_at: parse_ts("refund created_at", &r.get::<_, String>(3)?)?,
+                lines: Vec::new(),
+                shipping: parse_decimal("refund shipping", &r.get::<_, String>(4)?)?,
             });
         }
-    }
-    {
-        let mut stmt = db.prepare(
-            "SELECT l.connection_id, l.order_id, l.line_id, l.variant_id, l.quantity, l.unit_price
-             FROM picked p CROSS JOIN order_lines l ON l.connection_id = p.connection_id AND l.order_id = p.source_id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let key = (r.get::<_, i64>(0)?, r.get::<_, String>(1)?);
-            if let Some(&i) = index.get(&key) {
-                out.orders[i].lines.push(OrderLine {
-                    id: r.get(2)?,
-                    variant_id: r.get(3)?,
-                    quantity: r.get(4)?,
-                    unit_price: parse_decimal("unit_price", &r.get::<_, String>(5)?)?,
+        if let Some(line_id) = r.get::<_, Option<String>>(5)? {
+            list.last_mut()
+                .expect("a refund was pushed")
+                .lines
+                .push(RefundLine {
+                    line_id,
+                    quantity: r.get(6)?,
+                    subtotal: parse_decimal("refund subtotal", &r.get::<_, String>(7)?)?,
                 });
-            }
         }
     }
-    {
-        let mut stmt = db.prepare(
-            "SELECT f.connection_id, f.order_id, f.refund_id, f.created_at, f.shipping
-             FROM picked p CROSS JOIN refunds f ON f.connection_id = p.connection_id AND f.order_id = p.source_id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let key = (r.get::<_, i64>(0)?, r.get::<_, String>(1)?);
-            if let Some(&i) = index.get(&key) {
-                out.orders[i].refunds.push(Refund {
-                    id: r.get(2)?,
-                    created_at: parse_ts("refund created_at", &r.get::<_, String>(3)?)?,
-                    lines: Vec::new(),
-                    shipping: parse_decimal("refund shipping", &r.get::<_, String>(4)?)?,
-                });
-            }
-        }
-        let mut stmt = db.prepare(
-            "SELECT l.connection_id, l.order_id, l.refund_id, l.line_id, l.quantity, l.subtotal
-             FROM picked p CROSS JOIN refund_lines l ON l.connection_id = p.connection_id AND l.order_id = p.source_id",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let key = (r.get::<_, i64>(0)?, r.get::<_, String>(1)?);
-            let refund_id: String = r.get(2)?;
-            if let Some(refund) = index
-                .get(&key)
-                .and_then(|&i| out.orders[i].refunds.iter_mut().find(|f| f.id == refund_id))
-            {
-                refund.lines.push(RefundLine {
-                    line_id: r.get(3)?,
-                    quantity: r.get(4)?,
-                    subtotal: parse_decimal("refund subtotal", &r.get::<_, String>(5)?)?,
-                });
-            }
-        }
-    }
-    {
-        // New or returning needs each customer's whole history, not their
-        // orders outside the range: a few index reads per customer. The
-        // first order is the earliest booked, the least id among equals.
-        // INDEXED BY: SQLite would otherwise read MIN(source_id) off the
-        // primary key, walking every order of the shop.
-        let mut stmt = db.prepare(
-            "WITH c AS (SELECT DISTINCT o.connection_id, o.customer_id FROM picked p
-                        CROSS JOIN orders o ON o.connection_id = p.connection_id AND o.source_id = p.source_id
-                        WHERE o.customer_id IS NOT NULL)
-             SELECT c.connection_id, c.customer_id,
-               (SELECT COUNT(*) FROM orders o
-                WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id),
-               (SELECT MAX(o.customer_order_count) FROM orders o
-                WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id),
-               (SELECT MIN(o.source_id) FROM orders o INDEXED BY orders_by_customer
-                WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id
-                  AND COALESCE(o.processed_at, o.created_at) =
-                      (SELECT MIN(COALESCE(f.processed_at, f.created_at)) FROM orders f
-                       WHERE f.connection_id = c.connection_id AND f.customer_id = c.customer_id))
-             FROM c",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let conn: i64 = r.get(0)?;
-            let customer: String = r.get(1)?;
-            out.customers.insert(
-                format!("{conn}:{customer}"),
-                crate::domain::records::CustomerHistory {
-                    stored: r.get::<_, i64>(2)? as u64,
-                    reported: r.get::<_, Option<i64>>(3)?.map(|n| n as u64),
-                    first_order: r.get(4)?,
-                },
-            );
-        }
+    Ok(out)
+}
+
+/// The whole stored history of each customer with an order booked in the
+/// window: new or returning needs it, not their orders outside the window
+/// (a few index reads per customer). The first order is the earliest
+/// booked, the least id among equals. INDEXED BY: SQLite would otherwise
+/// read MIN(source_id) off the primary key, walking every order of the shop.
+fn load_customers(db: &Connection, q: &Range<'_>, out: &mut LoadedRecords) -> Result<()> {
+    let mut stmt = db.prepare(
+        "WITH c AS (SELECT DISTINCT o.connection_id, o.customer_id FROM json_each(?1) j
+                    CROSS JOIN orders o INDEXED BY orders_by_booked ON o.connection_id = j.value
+                      AND COALESCE(o.processed_at, o.created_at) >= ?2 AND COALESCE(o.processed_at, o.created_at) < ?3
+                    WHERE o.customer_id IS NOT NULL)
+         SELECT c.connection_id, c.customer_id,
+           (SELECT COUNT(*) FROM orders o
+            WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id),
+           (SELECT MAX(o.customer_order_count) FROM orders o
+            WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id),
+           (SELECT MIN(o.source_id) FROM orders o INDEXED BY orders_by_customer
+            WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id
+              AND COALESCE(o.processed_at, o.created_at) =
+                  (SELECT MIN(COALESCE(f.processed_at, f.created_at)) FROM orders f
+                   WHERE f.connection_id = c.connection_id AND f.customer_id = c.customer_id))
+         FROM c",
+    )?;
+    let mut rows = stmt.query(params![q.ids, q.from_utc, q.to_utc])?;
+    while let Some(r) = rows.next()? {
+        let conn: i64 = r.get(0)?;
+        let customer: String = r.get(1)?;
+        out.customers.insert(
+            format!("{conn}:{customer}"),
+            CustomerHistory {
+                stored: r.get::<_, i64>(2)? as u64,
+                reported: r.get::<_, Option<i64>>(3)?.map(|n| n as u64),
+                first_order: r.get(4)?,
+            },
+        );
     }
     Ok(())
 }

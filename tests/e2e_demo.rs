@@ -326,9 +326,11 @@ fn the_charts_follow_a_dark_desktop_theme() {
     s.screenshot(&shots.join("e2e-dark-charts.png"));
     s.click("a[data-page=pnl]");
     s.wait(30, "the P&L", || s.try_text("#pnl-table"));
+    s.execute_async("window.scrollTo(0, 0); done(1)");
     s.screenshot(&shots.join("e2e-dark-pnl.png"));
     s.click("a[data-page=costs]");
     s.wait(30, "the costs table", || s.try_text("#costs-table"));
+    s.execute_async("window.scrollTo(0, 0); done(1)");
     s.screenshot(&shots.join("e2e-dark-costs.png"));
     s.close();
 }

@@ -101,8 +101,8 @@ export async function render(app) {
     }
     tableBox.replaceChildren(h("div", { class: "panel table-scroll" }, h("table", { id: "costs-table" },
       h("thead", {}, h("tr", {}, h("th", {}, "Product"), h("th", {}, "SKU"), h("th", { class: "num" }, "Price"),
-        h("th", { class: "num" }, "Shopify cost"), h("th", {}, "Your cost, from (empty: always)"), h("th", { class: "num" }, "In use"),
-        h("th", {}, "From"), h("th", { class: "num" }, "Units, 30 days"))),
+        h("th", { class: "num" }, "Shopify cost"), h("th", {}, "Your cost · from (empty: always)"), h("th", { class: "num" }, "In use"),
+        h("th", {}, "Source"), h("th", { class: "num" }, "Units, 30 d"))),
       h("tbody", {}, ...rows.map((r) => costRow(ws, r, refresh))))));
   }
 

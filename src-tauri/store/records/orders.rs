@@ -424,10 +424,12 @@ fn refunds_in(
 }
 
 /// The whole stored history of each customer with an order booked in the
-/// window: new or returning needs it, not their orders outside the window
-/// (a few index reads per customer). The first order is the earliest
-/// booked, the least id among equals. INDEXED BY: SQLite would otherwise
-/// read MIN(source_id) off the primary key, walking every order of the shop.
+/// window: new or returning needs it, not their orders outside the window.
+/// One walk of the customer's orders (by `orders_by_customer`) gives all
+/// three: how many are stored, the largest count the shop reported, and the
+/// first order — the least of booked time and id together, which is the
+/// earliest booked and the least id among equals, since every stored time
+/// has the same width (`ts`).
 fn load_customers(db: &Connection, q: &Range<'_>, out: &mut LoadedRecords) -> Result<()> {
     let mut stmt = db.prepare(
         "WITH c AS (SELECT DISTINCT o.connection_id, o.customer_id FROM json_each(?1) j
@@ -435,27 +437,31 @@ fn load_customers(db: &Connection, q: &Range<'_>, out: &mut LoadedRecords) -> Re
                       AND COALESCE(o.processed_at, o.created_at) >= ?2 AND COALESCE(o.processed_at, o.created_at) < ?3
                     WHERE o.customer_id IS NOT NULL)
          SELECT c.connection_id, c.customer_id,
-           (SELECT COUNT(*) FROM orders o
-            WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id),
-           (SELECT MAX(o.customer_order_count) FROM orders o
-            WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id),
-           (SELECT MIN(o.source_id) FROM orders o INDEXED BY orders_by_customer
-            WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id
-              AND COALESCE(o.processed_at, o.created_at) =
-                  (SELECT MIN(COALESCE(f.processed_at, f.created_at)) FROM orders f
-                   WHERE f.connection_id = c.connection_id AND f.customer_id = c.customer_id))
+           (SELECT json_array(COUNT(*), MAX(o.customer_order_count),
+                              MIN(COALESCE(o.processed_at, o.created_at) || ' ' || o.source_id))
+            FROM orders o INDEXED BY orders_by_customer
+            WHERE o.connection_id = c.connection_id AND o.customer_id = c.customer_id)
          FROM c",
     )?;
     let mut rows = stmt.query(params![q.ids, q.from_utc, q.to_utc])?;
     while let Some(r) = rows.next()? {
         let conn: i64 = r.get(0)?;
         let customer: String = r.get(1)?;
+        let facts: String = r.get(2)?;
+        let bad =
+            || crate::store::StoreError::Corrupt(format!("customer {customer}'s history: {facts}"));
+        let (stored, reported, first): (u64, Option<u64>, String) =
+            serde_json::from_str(&facts).map_err(|_| bad())?;
+        let first_order = first
+            .split_once(' ')
+            .map(|(_, id)| id.to_string())
+            .ok_or_else(bad)?;
         out.customers.insert(
             format!("{conn}:{customer}"),
             CustomerHistory {
-                stored: r.get::<_, i64>(2)? as u64,
-                reported: r.get::<_, Option<i64>>(3)?.map(|n| n as u64),
-                first_order: r.get(4)?,
+                stored,
+                reported,
+                first_order,
             },
         );
     }

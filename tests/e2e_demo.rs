@@ -86,6 +86,29 @@ fn explore_with_demo_data_on_first_launch() {
            .then((b) => done(b.slice(0, 11)), (e) => done('error: ' + e));",
     );
     assert_eq!(png, "iVBORw0KGgo", "base64 of the PNG signature");
+    // Saved through the save dialog, as a user would.
+    let saved_dir = tempfile::tempdir().unwrap();
+    let target = saved_dir.path().join("orders-trend.png");
+    s.click(r#"#trend-chart button[data-save="png"]"#);
+    save_dialog_answer("Save the chart", &target);
+    let bytes = s.wait(20, "the PNG file", || {
+        std::fs::read(&target).ok().filter(|b| !b.is_empty())
+    });
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
+    let target = saved_dir.path().join("waterfall.svg");
+    s.click(r#"#waterfall-chart button[data-save="svg"]"#);
+    save_dialog_answer("Save the chart", &target);
+    let svg = s.wait(20, "the SVG file", || {
+        std::fs::read_to_string(&target)
+            .ok()
+            .filter(|t| !t.is_empty())
+    });
+    s.wait_for_text("#toast", "Saved the chart to");
+    assert!(
+        svg.starts_with("<svg") && svg.contains("Net profit"),
+        "{}",
+        &svg[..80.min(svg.len())]
+    );
     s.execute_async("document.querySelector('#charts').scrollIntoView(); done(1)");
     s.screenshot(&shots.join("e2e-demo-charts.png"));
     s.execute_async("window.scrollTo(0, 0); done(1)");
@@ -352,7 +375,11 @@ fn open_dialog_answer(title: &str, path: &std::path::Path) {
     };
     xdotool(&["windowactivate", "--sync", &id]);
     std::thread::sleep(std::time::Duration::from_millis(500));
-    // A leading "/" opens the dialog's location field with the path in it.
+    // Ctrl+L opens the dialog's location field (whatever the dialog
+    // remembers from the last one); the path replaces what it holds.
+    xdotool(&["key", "ctrl+l"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    xdotool(&["key", "ctrl+a"]);
     xdotool(&["type", "--delay", "20", &path.display().to_string()]);
     std::thread::sleep(std::time::Duration::from_millis(300));
     xdotool(&["key", "Return"]);

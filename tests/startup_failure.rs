@@ -3,7 +3,7 @@
 //! it ends the process with exit code 1. Here the data folder cannot be
 //! created (its parent is a file, which stops root too), and then the
 //! database is damaged: the window's button restores the newest good backup
-//! and the app starts again on it. Needs an X display with a window manager and a
+//! and the app starts again on it; then no keychain can be reached. Needs an X display with a window manager and a
 //! session bus: ./dev.sh test. (One GUI test per test binary.)
 
 mod common;
@@ -92,4 +92,22 @@ fn a_start_that_cannot_open_its_data_says_why_in_a_window() {
     TrayMenu::find(pid).click("Quit Pulseboard");
     assert!(wait_until_no_instance(), "the app quit");
     s.close();
+
+    // No keychain to reach (its session bus gone): the same kind of window,
+    // saying what to install or unlock, and exit code 1.
+    let mut app = std_cli(&data)
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(SECS_20, "the start-up error window", || {
+        visible_window(TITLE)
+    });
+    close_window(TITLE);
+    let status = wait_exit(&mut app, SECS_20);
+    assert_eq!(status.code(), Some(1), "{status}");
+    let mut err = String::new();
+    app.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.contains("keychain is not available"), "{err}");
 }

@@ -109,6 +109,11 @@ pub fn run_desktop(hidden: bool) -> i32 {
         Ok(c) => c,
         Err(e) => return fail(&e, Some(&failed_paths)),
     };
+    // Without a keychain no connection can be added or synced: say so now,
+    // in a window, rather than at the first sync.
+    if let Err(e) = core.secrets().check() {
+        return fail(&ServiceError::Secret(e), Some(&failed_paths));
+    }
     core.set_background_rollups(true);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "desktop app starting");
 

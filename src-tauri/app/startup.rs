@@ -59,6 +59,11 @@ fn advice(error: &ServiceError, paths: Option<&Paths>) -> Vec<String> {
         ServiceError::Damaged { backup: None, .. } => vec![
             format!("Move the damaged file out of {folder} and keep it for repair; Pulseboard then starts with an empty database."),
         ],
+        ServiceError::Secret(_) => vec![
+            "Pulseboard keeps every password and token in your computer's keychain, never in its own files, so it needs one to start.".to_string(),
+            "On Debian or Ubuntu install GNOME Keyring (`sudo apt install gnome-keyring`), log out and in again so it starts, then start Pulseboard.".to_string(),
+            "If it is installed but locked, unlock it (log in to your desktop again, or open Passwords and Keys) and start Pulseboard again.".to_string(),
+        ],
         ServiceError::Store(crate::service::StoreError::NewerSchema { .. }) => {
             vec!["Install the newest Pulseboard: this file was written by a newer one.".to_string()]
         }

@@ -50,6 +50,9 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, key: &SecretKey) -> Result<(), SecretError>;
     /// A short description of the backend and whether it answers, for Settings.
     fn describe(&self) -> String;
+    /// Whether the keychain answers at all (the app's start asks): a lookup
+    /// of an entry that does not exist, which needs no unlocking.
+    fn check(&self) -> Result<(), SecretError>;
 }
 
 fn encode(fields: &SecretFields) -> String {
@@ -111,6 +114,13 @@ impl SecretStore for Keychain {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(map_keyring(e)),
         }
+    }
+
+    fn check(&self) -> Result<(), SecretError> {
+        let probe = SecretKey {
+            account: "probe/does-not-exist".into(),
+        };
+        self.get(&probe).map(|_| ())
     }
 
     fn describe(&self) -> String {
@@ -195,6 +205,15 @@ impl SecretStore for MemorySecrets {
 
     fn describe(&self) -> String {
         "in-memory (tests only)".into()
+    }
+
+    fn check(&self) -> Result<(), SecretError> {
+        if self.unavailable {
+            return Err(SecretError::Unavailable(
+                "the in-memory store is set to fail".into(),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -3,7 +3,7 @@
 //! as a line; ad spend by platform).
 
 use super::{
-    day_label, empty, font, legend_strip, y_range, Entry, Frame, Mark, Result, Series, Unit,
+    empty, font, legend_strip, period_label, y_range, Entry, Frame, Mark, Result, Series, Unit,
 };
 use chrono::NaiveDate;
 use plotters::prelude::*;
@@ -154,18 +154,7 @@ pub fn stacked(s: &Stacked, frame: Frame) -> Result<String> {
     let p = frame.theme.palette();
     let n = s.periods.len();
     let (lo, hi) = y_range(totals.iter().copied());
-    let label_x = |v: &f64| {
-        let i = v.round();
-        if (v - i).abs() > 0.01 || i < 0.0 || i as usize >= n {
-            return String::new();
-        }
-        let text = day_label(s.periods[i as usize], false);
-        if s.weekly {
-            format!("wk {text}")
-        } else {
-            text
-        }
-    };
+    let label_x = |v: &f64| period_label(&s.periods, s.weekly, *v);
     let label_y = |v: &f64| s.unit.axis(*v);
     let mut svg = String::new();
     {

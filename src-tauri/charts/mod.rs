@@ -14,7 +14,7 @@ mod trend;
 pub use bars::{stacked, waterfall, Stacked, Step};
 pub use trend::{sparkline, trend, Trend};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use plotters::prelude::*;
 use plotters::style::RGBColor;
 
@@ -195,17 +195,25 @@ pub struct Series {
     pub points: Vec<Option<f64>>,
 }
 
-/// `Sep 15` (or `Sep 2026` when `with_year`), the x labels of a chart by day.
-fn day_label(d: NaiveDate, with_year: bool) -> String {
-    if with_year {
-        d.format("%b %Y").to_string()
+/// The x label at `v` of a chart whose points are `periods` (each period's
+/// first day): `Sep 15`, `wk Sep 15` by week, `Sep 2026` when a daily chart
+/// spans years; empty between points.
+fn period_label(periods: &[NaiveDate], weekly: bool, v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() > 0.01 || i < 0.0 || i as usize >= periods.len() {
+        return String::new();
+    }
+    let day = periods[i as usize];
+    let years = periods.first().map(Datelike::year) != periods.last().map(Datelike::year);
+    if weekly {
+        format!("wk {}", day.format("%b %-d"))
+    } else if years && periods.len() > 60 {
+        day.format("%b %Y").to_string()
     } else {
-        d.format("%b %-d").to_string()
+        day.format("%b %-d").to_string()
     }
 }
 
-/// A font of `px` pixels as the SVG writes it (plotters writes a size
-/// divided by 1.24).
 fn font(px: u32, color: RGBColor) -> TextStyle<'static> {
     ("sans-serif", f64::from(px) * 1.24)
         .into_font()

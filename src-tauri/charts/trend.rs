@@ -3,7 +3,7 @@
 //! break-even) and the tiles' sparklines.
 
 use super::{
-    day_label, empty, font, legend_strip, y_range, Entry, Frame, Mark, Result, Series, Unit,
+    empty, font, legend_strip, period_label, y_range, Entry, Frame, Mark, Result, Series, Unit,
 };
 use chrono::NaiveDate;
 use plotters::prelude::*;
@@ -65,22 +65,7 @@ pub fn trend(t: &Trend, frame: Frame) -> Result<String> {
     } else {
         0.0..(n - 1) as f64
     };
-    let many_years = t.periods.first().map(|d| d.format("%Y").to_string())
-        != t.periods.last().map(|d| d.format("%Y").to_string())
-        && n > 60;
-    let label_x = |v: &f64| {
-        let i = v.round();
-        if (v - i).abs() > 0.01 || i < 0.0 || i as usize >= n {
-            return String::new();
-        }
-        let day = t.periods[i as usize];
-        let text = day_label(day, many_years && !t.weekly);
-        if t.weekly {
-            format!("wk {text}")
-        } else {
-            text
-        }
-    };
+    let label_x = |v: &f64| period_label(&t.periods, t.weekly, *v);
     let label_y = |v: &f64| t.unit.axis(*v);
 
     let mut svg = String::new();

@@ -350,37 +350,16 @@ pub fn export_csv<R: tauri::Runtime>(
     by: String,
 ) -> Result<Option<ExportView>> {
     use crate::service::dashboard::parse_day;
-    use tauri_plugin_dialog::DialogExt;
     let grouping = crate::service::grouping(&by)?;
     let (from, to) = (parse_day("from", &from)?, parse_day("to", &to)?);
     let export = state
         .core()
         .export_metrics(WorkspaceId(workspace_id), from, to, grouping)?;
-    let Some(picked) = app
-        .dialog()
-        .file()
-        .set_title("Export metrics as CSV")
-        // No file-type filter: with one, the GTK dialog appends ".csv" even to
-        // a name that has it. A name without an extension gets one below.
-        .set_file_name(&export.file_name)
-        .blocking_save_file()
-    else {
-        return Ok(None);
-    };
-    let path = crate::export::with_csv_extension(picked.into_path().map_err(|e| {
-        CommandError::new(
-            "export",
-            format!("that is not a file on this computer: {e}"),
-        )
-    })?);
-    crate::export::write_whole(&path, &export.csv).map_err(|e| {
-        CommandError::new("export", format!("cannot write {}: {e}", path.display()))
-    })?;
-    tracing::info!(rows = export.rows, "metrics exported as CSV");
-    Ok(Some(ExportView {
-        path: path.display().to_string(),
-        rows: export.rows,
-    }))
+    let saved = super::insight::save_export(&app, "Export metrics as CSV", &export)?;
+    if saved.is_some() {
+        tracing::info!(rows = export.rows, "metrics exported as CSV");
+    }
+    Ok(saved)
 }
 
 #[tauri::command(async)]

@@ -70,8 +70,9 @@ pub fn pnl(
     Ok(pnl.view())
 }
 
-/// Ask where to save with the save dialog; `None` when cancelled.
-fn ask_where<R: tauri::Runtime>(
+/// Ask where to save with the save dialog (no file-type filter: GTK would
+/// append the extension to a name that has it); `None` when cancelled.
+pub(super) fn ask_where<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     title: &str,
     name: &str,
@@ -111,14 +112,27 @@ pub fn export_pnl<R: tauri::Runtime>(
         to,
         crate::service::pnl::grouping(&by)?,
     )?;
-    let Some(path) = ask_where(&app, "Export the P&L as CSV", &export.file_name)? else {
+    let saved = save_export(&app, "Export the P&L as CSV", &export)?;
+    if saved.is_some() {
+        tracing::info!(rows = export.rows, "P&L exported as CSV");
+    }
+    Ok(saved)
+}
+
+/// Write a CSV export where the user picks (`.csv` added to a name without
+/// an extension), whole or not at all; `None` when the dialog was cancelled.
+pub(super) fn save_export<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    title: &str,
+    export: &crate::service::MetricsExport,
+) -> Result<Option<ExportView>> {
+    let Some(path) = ask_where(app, title, &export.file_name)? else {
         return Ok(None);
     };
     let path = crate::export::with_csv_extension(path);
     crate::export::write_whole(&path, &export.csv).map_err(|e| {
         CommandError::new("export", format!("cannot write {}: {e}", path.display()))
     })?;
-    tracing::info!(rows = export.rows, "P&L exported as CSV");
     Ok(Some(ExportView {
         path: path.display().to_string(),
         rows: export.rows,

@@ -303,9 +303,21 @@ fn explore_with_demo_data_on_first_launch() {
 
 /// Type a full path into the GTK save dialog titled `title` and press Enter.
 fn save_dialog_answer(title: &str, path: &std::path::Path) {
+    dialog_answer(title, path, false);
+}
+
+/// Type a full path into the GTK open dialog titled `title` and press Enter.
+fn open_dialog_answer(title: &str, path: &std::path::Path) {
+    dialog_answer(title, path, true);
+}
+
+/// Answer a GTK file dialog with a full path. An open dialog first has its
+/// location field opened (Ctrl+L: whatever the dialog remembers from the
+/// last one); a save dialog's name field has the focus already.
+fn dialog_answer(title: &str, path: &std::path::Path, location_first: bool) {
     let id = common::desktop::wait_for(
         std::time::Duration::from_secs(20),
-        "the save dialog",
+        "the file dialog",
         || common::desktop::visible_window(title),
     );
     let xdotool = |args: &[&str]| {
@@ -318,8 +330,15 @@ fn save_dialog_answer(title: &str, path: &std::path::Path) {
     };
     xdotool(&["windowactivate", "--sync", &id]);
     std::thread::sleep(std::time::Duration::from_millis(500));
+    if location_first {
+        xdotool(&["key", "ctrl+l"]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
     xdotool(&["key", "ctrl+a"]);
     xdotool(&["type", "--delay", "20", &path.display().to_string()]);
+    if location_first {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
     xdotool(&["key", "Return"]);
 }
 
@@ -356,31 +375,4 @@ fn the_charts_follow_a_dark_desktop_theme() {
     s.execute_async("window.scrollTo(0, 0); done(1)");
     s.screenshot(&shots.join("e2e-dark-costs.png"));
     s.close();
-}
-
-/// Type a full path into the GTK open dialog titled `title` and press Enter.
-fn open_dialog_answer(title: &str, path: &std::path::Path) {
-    let id = common::desktop::wait_for(
-        std::time::Duration::from_secs(20),
-        "the open dialog",
-        || common::desktop::visible_window(title),
-    );
-    let xdotool = |args: &[&str]| {
-        let ok = std::process::Command::new("xdotool")
-            .args(args)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "xdotool {args:?}");
-    };
-    xdotool(&["windowactivate", "--sync", &id]);
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    // Ctrl+L opens the dialog's location field (whatever the dialog
-    // remembers from the last one); the path replaces what it holds.
-    xdotool(&["key", "ctrl+l"]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    xdotool(&["key", "ctrl+a"]);
-    xdotool(&["type", "--delay", "20", &path.display().to_string()]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    xdotool(&["key", "Return"]);
 }

@@ -158,12 +158,7 @@ impl Core {
             .transpose()?;
         let from =
             cost_file::parse_from(from.unwrap_or("")).map_err(|e| InvalidInput::new("from", e))?;
-        if !self
-            .store
-            .catalog(workspace, true)?
-            .iter()
-            .any(|v| v.variant_id == variant_id)
-        {
+        if !self.store.has_variant(workspace, variant_id)? {
             return Err(InvalidInput::new(
                 "variant",
                 format!("this workspace has no variant {variant_id}"),

@@ -113,6 +113,18 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether the workspace's shops list `variant`, or its orders sold it.
+    pub fn has_variant(&self, workspace: WorkspaceId, variant: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM connections c JOIN variant_costs v ON v.connection_id = c.id
+                            WHERE c.workspace_id = ?1 AND v.variant_id = ?2)
+                 OR EXISTS (SELECT 1 FROM connections c CROSS JOIN order_lines l ON l.connection_id = c.id
+                            WHERE c.workspace_id = ?1 AND l.variant_id = ?2)",
+            params![workspace.0, variant],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The costs entered in a workspace, by variant, oldest first.
     pub fn entered_costs(&self, workspace: WorkspaceId) -> Result<EnteredCosts> {
         let mut stmt = self.conn.prepare(

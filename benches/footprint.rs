@@ -7,13 +7,21 @@
 //! `FOOTPRINT_COMPARE=/path/to/bin` measures a second binary the same way
 //! (`./dev.sh bench` builds `benches/bare-window`, a bare Tauri 2 window);
 //! `FOOTPRINT_SETTLE_SECS` (default 30) is the wait before each reading.
+//!
+//! Pulseboard's window is a process of its own, started by the host (tray,
+//! schedule, syncs), so "tray only" is the host alone. After that reading
+//! the tray's *Open Pulseboard* is clicked and the time to the reopened
+//! window's first painted frame is taken. `FOOTPRINT_TRAY_SECS` (default 0;
+//! the figure is 3600) then keeps the app in the tray that long with
+//! the demo connection syncing every 5 minutes, sampling the tree's memory
+//! every minute: its start, end and peak.
 
 mod common;
 #[path = "../tests/common/desktop.rs"]
 mod desktop;
 
 use common::env_or;
-use desktop::{close_window, process_tree, require_desktop, visible_window, wait_for};
+use desktop::{close_window, process_tree, require_desktop, visible_window, wait_for, TrayMenu};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,6 +31,10 @@ struct Run {
     paint_ms: u128,
     open: Memory,
     tray: Option<Memory>,
+    /// Tray's Open → the window's first painted frame.
+    reopen_ms: Option<u128>,
+    /// The tree's RSS each minute of the long tray phase.
+    tray_samples: Vec<f64>,
 }
 
 #[derive(Clone, Copy)]
@@ -62,8 +74,27 @@ fn colours(window: &str) -> usize {
         .unwrap_or(0)
 }
 
-fn run_once(bin: &Path, title: &str, settle: Duration) -> Run {
+/// A data dir with the demo business, its connection syncing every 5 minutes.
+fn demo_every_five_minutes(bin: &Path, data: &Path) {
+    let run = |args: &[&str]| {
+        let status = Command::new(bin)
+            .args(args)
+            .env("PULSEBOARD_DATA_DIR", data)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "pulseboard {args:?}: {status}");
+    };
+    run(&["demo"]);
+    run(&["connection", "edit", "1", "--schedule", "*/5 * * * *"]);
+}
+
+fn run_once(bin: &Path, title: &str, settle: Duration, tray_for: Duration) -> Run {
     let data = tempfile::tempdir().unwrap();
+    let ours = title == "Pulseboard";
+    if ours && !tray_for.is_zero() {
+        demo_every_five_minutes(bin, data.path());
+    }
     let start = Instant::now();
     let mut child = Command::new(bin)
         .env("PULSEBOARD_DATA_DIR", data.path())
@@ -96,6 +127,32 @@ fn run_once(bin: &Path, title: &str, settle: Duration) -> Run {
         }
         std::thread::sleep(Duration::from_millis(200));
     };
+    let mut reopen_ms = None;
+    let mut tray_samples = Vec::new();
+    if tray.is_some() && ours {
+        let menu = TrayMenu::find(pid);
+        let clicked = Instant::now();
+        menu.click("Open Pulseboard");
+        let window = wait_for(Duration::from_secs(60), "the reopened window", || {
+            visible_window(title)
+        });
+        wait_for(
+            Duration::from_secs(60),
+            "the reopened window's paint",
+            || (colours(&window) > 8).then_some(()),
+        );
+        reopen_ms = Some(clicked.elapsed().as_millis());
+        if !tray_for.is_zero() {
+            close_window(title);
+            std::thread::sleep(settle);
+            let from = Instant::now();
+            while from.elapsed() < tray_for {
+                tray_samples.push(memory(pid).rss_mib);
+                std::thread::sleep(Duration::from_secs(60).min(tray_for));
+            }
+            tray_samples.push(memory(pid).rss_mib);
+        }
+    }
     let _ = child.kill();
     let _ = child.wait();
     Run {
@@ -103,6 +160,8 @@ fn run_once(bin: &Path, title: &str, settle: Duration) -> Run {
         paint_ms,
         open,
         tray,
+        reopen_ms,
+        tray_samples,
     }
 }
 
@@ -137,17 +196,48 @@ fn report(label: &str, runs: &[Run]) {
         ),
         None => println!("  tray only:     (the process exits when its window closes)"),
     }
+    if runs[0].reopen_ms.is_some() {
+        println!(
+            "  tray Open → first paint    {:>8.0} ms",
+            m(&|r| r.reopen_ms.unwrap_or(0) as f64)
+        );
+    }
+    for (i, r) in runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.tray_samples.is_empty())
+    {
+        let first = r.tray_samples[0];
+        let last = *r.tray_samples.last().unwrap();
+        let peak = r.tray_samples.iter().cloned().fold(0.0, f64::max);
+        println!(
+            "  run {}: tray with a demo sync every 5 min, {} samples over {} min: RSS {first:.1} → {last:.1} MiB (peak {peak:.1}, growth {:+.1})",
+            i + 1,
+            r.tray_samples.len(),
+            r.tray_samples.len() - 1,
+            last - first
+        );
+    }
 }
 
 /// Run `bin` (whose window is titled `title`) `runs` times and print the medians.
-fn measure(label: &str, bin: &Path, title: &str, runs: usize, settle: Duration) {
+fn measure(
+    label: &str,
+    bin: &Path,
+    title: &str,
+    runs: usize,
+    settle: Duration,
+    tray_for: Duration,
+) {
     let size = std::fs::metadata(bin).map(|m| m.len()).unwrap_or(0);
     println!(
         "binary {} ({:.1} MiB)",
         bin.display(),
         size as f64 / 1048576.0
     );
-    let results: Vec<Run> = (0..runs).map(|_| run_once(bin, title, settle)).collect();
+    let results: Vec<Run> = (0..runs)
+        .map(|_| run_once(bin, title, settle, tray_for))
+        .collect();
     report(label, &results);
 }
 
@@ -155,9 +245,17 @@ fn main() {
     require_desktop();
     let runs = env_or("FOOTPRINT_RUNS", 3) as usize;
     let settle = Duration::from_secs(env_or("FOOTPRINT_SETTLE_SECS", 30));
+    let tray_for = Duration::from_secs(env_or("FOOTPRINT_TRAY_SECS", 0));
     let ours = PathBuf::from(env!("CARGO_BIN_EXE_pulseboard"));
-    measure("Pulseboard", &ours, "Pulseboard", runs, settle);
+    measure("Pulseboard", &ours, "Pulseboard", runs, settle, tray_for);
     if let Some(other) = std::env::var_os("FOOTPRINT_COMPARE").map(PathBuf::from) {
-        measure("Bare Tauri 2 window", &other, "Bare window", runs, settle);
+        measure(
+            "Bare Tauri 2 window",
+            &other,
+            "Bare window",
+            runs,
+            settle,
+            Duration::ZERO,
+        );
     }
 }

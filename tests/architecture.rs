@@ -61,10 +61,22 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "app",
         &[
+            "host",
             "service",
             "sync",
             "domain",
             "export",
+            "secrets",
+            "settings",
+            "telemetry",
+        ],
+    ),
+    (
+        "host",
+        &[
+            "service",
+            "sync",
+            "domain",
             "secrets",
             "settings",
             "telemetry",

@@ -78,10 +78,11 @@ fn a_start_that_cannot_open_its_data_says_why_in_a_window() {
     );
     let listed = cli(&data).args(["workspace", "list"]).assert().success();
     assert!(String::from_utf8_lossy(&listed.get_output().stdout).contains("Demo"));
-    // Quit the app that started again, from its tray.
+    // Quit the app that started again, from its tray (which the host,
+    // `pulseboard`, serves).
     let pid = wait_for(SECS_20, "the new app's process", || {
         let out = std::process::Command::new("pgrep")
-            .args(["-f", "-n", "pulseboard-desktop"])
+            .args(["-n", "-x", "pulseboard"])
             .output()
             .ok()?;
         String::from_utf8_lossy(&out.stdout)

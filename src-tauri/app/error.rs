@@ -50,6 +50,7 @@ impl From<ServiceError> for CommandError {
             ServiceError::Export(_) => Self::new("export", message),
             ServiceError::Backup(_) => Self::new("backup", message),
             ServiceError::Chart(_) => Self::new("chart", message),
+            ServiceError::Host(_) => Self::new("host", message),
             ServiceError::Damaged { .. } => {
                 tracing::error!(error = %message, "the database is damaged");
                 Self::new("damaged", message)

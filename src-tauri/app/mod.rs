@@ -1,6 +1,7 @@
-//! The desktop shell: the ONLY module that imports `tauri`. Commands, IPC view
-//! types, the tray, the main window and their wiring. It validates and delegates;
-//! the work happens in `service` and below.
+//! The desktop window: the ONLY module that imports `tauri`. Commands, IPC
+//! view types, the main window and their wiring. It validates and delegates;
+//! the work happens in `service` and below. The tray, the schedule and the
+//! runs live in the host (`crate::host`), the process that starts this one.
 
 pub mod commands;
 pub mod error;
@@ -8,7 +9,6 @@ pub mod insight;
 pub mod progress;
 pub mod startup;
 pub mod state;
-pub mod tray;
 pub mod upkeep;
 pub mod view;
 pub mod window;
@@ -21,7 +21,7 @@ use crate::secrets::Keychain;
 use crate::service::{Core, ServiceError};
 use crate::settings::Paths;
 use std::sync::Arc;
-use tauri::{Manager, RunEvent, Runtime};
+use tauri::{Manager, Runtime};
 
 /// What the app and the IPC tests share: the managed state and the command
 /// handler. Keeping it in one place keeps the two in step.
@@ -88,9 +88,71 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!()
 }
 
-/// Open the desktop app (in the tray only when `hidden`, as at login);
-/// returns the exit code when it quits.
-pub fn run_desktop(hidden: bool) -> i32 {
+/// The window process the host started (`host::bus::HOSTED_ENV`): the
+/// window, until it closes, the Quit signal, or the host is gone. Returns
+/// the exit code.
+pub fn run_window() -> i32 {
+    let paths = match Paths::from_env() {
+        Ok(p) => p,
+        Err(e) => return fail(&ServiceError::from(e), None),
+    };
+    let _log_guard = paths
+        .ensure()
+        .ok()
+        .and_then(|()| crate::telemetry::init(&paths.log_dir));
+    let Some(host) = crate::host::bus::connect() else {
+        eprintln!("error: the window opens from Pulseboard's tray process, which is not running; start `pulseboard`");
+        return 1;
+    };
+    let failed_paths = paths.clone();
+    // The host checked the whole file a moment ago.
+    let opened = Core::open_checked(
+        paths,
+        Arc::new(Keychain::default()),
+        crate::service::backups::QuickCheck::Daily,
+    );
+    let mut core = match opened {
+        Ok(c) => c,
+        Err(e) => return fail(&e, Some(&failed_paths)),
+    };
+    core.set_background_rollups(true);
+    let state = AppState::hosted(core, host.clone());
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        // Start at login: off until the person turns it on in Settings; the
+        // login start goes straight to the tray.
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("Pulseboard")
+                .arg("--hidden")
+                .build(),
+        )
+        .setup(move |app| {
+            progress::listen(app.handle(), &host);
+            window::open_main(app.handle())?;
+            Ok(())
+        })
+        .on_window_event(window::on_event);
+    match register(builder, state).build(context()) {
+        Ok(app) => {
+            // The window closing ends this process; the host lives on.
+            app.run(|_, _| {});
+            0
+        }
+        Err(e) => {
+            let message = format!("cannot start the window system: {e}");
+            tracing::error!(%message, "the window cannot open");
+            eprintln!("error: {message}");
+            1
+        }
+    }
+}
+
+/// The host could not start and handed over to this binary
+/// (`host::START_FAILED_ENV`): open the data as it did, and show why it
+/// cannot in a window. Should the data open now, start the app again.
+pub fn run_start_failure() -> i32 {
     let paths = match Paths::from_env() {
         Ok(p) => p,
         Err(e) => return fail(&ServiceError::from(e), None),
@@ -104,75 +166,19 @@ pub fn run_desktop(hidden: bool) -> i32 {
         paths,
         Arc::new(Keychain::default()),
         crate::service::backups::QuickCheck::Always,
-    );
-    let mut core = match opened {
-        Ok(c) => c,
-        Err(e) => return fail(&e, Some(&failed_paths)),
-    };
-    // Without a keychain no connection can be added or synced: say so now,
-    // in a window, rather than at the first sync.
-    if let Err(e) = core.secrets().check() {
-        return fail(&ServiceError::Secret(e), Some(&failed_paths));
-    }
-    core.set_background_rollups(true);
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), "desktop app starting");
-
-    let builder = tauri::Builder::default()
-        // First plugin, so a second launch is caught before anything else starts.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            tracing::info!("second launch: focusing the running instance");
-            if let Err(e) = window::open_main(app) {
-                tracing::error!(error = %e, "cannot open the main window");
-            }
-        }))
-        .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_opener::init())
-        // Start at login: off until the person turns it on in Settings; the
-        // login start goes straight to the tray.
-        .plugin(
-            tauri_plugin_autostart::Builder::new()
-                .app_name("Pulseboard")
-                .arg("--hidden")
-                .build(),
-        )
-        .setup(move |app| {
-            let _ = app
-                .state::<AppState>()
-                .observer
-                .set(progress::observer(app.handle().clone()));
-            tray::create(app.handle())?;
-            if hidden {
-                tracing::info!("started in the tray, without the window");
-            } else {
-                window::open_main(app.handle())?;
-            }
-            start_scheduler(app.handle());
-            start_backups(app.handle());
-            Ok(())
-        })
-        .on_window_event(window::on_event);
-    let app = match register(builder, AppState::new(core)).build(context()) {
-        Ok(app) => app,
-        Err(e) => {
-            // No window can be shown either: stderr and the log only.
-            let message = format!("cannot start the window system: {e}");
-            tracing::error!(%message, "desktop app cannot start");
-            eprintln!("error: {message}");
-            return 1;
-        }
-    };
-    app.run(|_handle, event| {
-        // The last window closing is not the end: the tray lives on, syncing.
-        // Only Quit (an explicit exit code) ends the process.
-        if let RunEvent::ExitRequested {
-            code: None, api, ..
-        } = event
-        {
-            api.prevent_exit();
-        }
+    )
+    .and_then(|core| {
+        core.secrets().check().map_err(ServiceError::Secret)?;
+        Ok(core)
     });
-    0
+    match opened {
+        Err(e) => fail(&e, Some(&failed_paths)),
+        Ok(core) => {
+            drop(core);
+            let args: Vec<_> = std::env::args_os().skip(1).collect();
+            crate::host::exec_sibling(crate::host::HOST, &args, &[])
+        }
+    }
 }
 
 /// The app cannot open its data: say so on stderr and in the log, and, since
@@ -191,66 +197,9 @@ pub(crate) fn set_paused(state: &AppState, paused: bool) -> Result<(), ServiceEr
     Ok(())
 }
 
-/// How long after launch the start-up run begins; tests shorten it.
-const STARTUP_DELAY_ENV: &str = "PULSEBOARD_STARTUP_DELAY_SECS";
-
-/// Start the cron scheduler for this app's data dir (after the tray, which
-/// follows its runs).
-fn start_scheduler<R: Runtime>(app: &tauri::AppHandle<R>) {
-    let state = app.state::<AppState>();
-    let delay = std::env::var(STARTUP_DELAY_ENV)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
-    let runner = state.runner.clone();
-    let handle = app.clone();
-    tauri::async_runtime::spawn(async move {
-        match crate::sync::scheduler::Scheduler::start(
-            runner,
-            std::time::Duration::from_secs(delay),
-        )
-        .await
-        {
-            Ok(s) => {
-                *handle
-                    .state::<AppState>()
-                    .scheduler
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner()) = Some(s);
-            }
-            Err(e) => tracing::error!(error = %e, "scheduled syncing is off"),
-        }
-    });
-}
-
-/// How often the app looks whether the daily (or weekly) backup is due.
-const BACKUP_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
-
-/// Take the automatic backups while the app runs: a look at start and then
-/// every hour, taking whichever is due, on a blocking thread with a store
-/// handle of its own (so the window's commands never wait on it).
-fn start_backups<R: Runtime>(app: &tauri::AppHandle<R>) {
-    let paths = app.state::<AppState>().core().paths().clone();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            let paths = paths.clone();
-            let result = tauri::async_runtime::spawn_blocking(move || {
-                crate::service::backups::take_if_due(&paths, chrono::Utc::now())
-            })
-            .await;
-            match result {
-                Ok(Err(e)) => tracing::error!(error = %e, "the automatic backup failed"),
-                Err(e) => tracing::error!(error = %e, "the automatic backup stopped"),
-                Ok(Ok(_)) => {}
-            }
-            tokio::time::sleep(BACKUP_CHECK_EVERY).await;
-        }
-    });
-}
-
 /// Start syncing one connection, or every enabled one, in the background
-/// (Sync now, from the UI or the tray), through the same runner as the
-/// scheduler. Returns how many will sync.
+/// (Sync now), through the host's runner, which the scheduler ticks through
+/// too. Returns how many will sync.
 pub(crate) fn start_sync(
     state: &AppState,
     connection: Option<ConnectionId>,
@@ -259,9 +208,7 @@ pub(crate) fn start_sync(
     if ids.is_empty() {
         return Ok(0);
     }
-    let count = ids.len();
-    tauri::async_runtime::spawn(state.runner.sync_now(ids));
-    Ok(count)
+    state.sync_now(ids)
 }
 
 /// The state of a running app.

@@ -35,6 +35,7 @@ fn restore_at_start<R: Runtime>(
     })?;
     std::process::Command::new(me)
         .args(std::env::args_os().skip(1))
+        .env_remove(crate::host::START_FAILED_ENV)
         .spawn()
         .map_err(|e| {
             CommandError::new("backup", format!("restored, but cannot start again: {e}"))

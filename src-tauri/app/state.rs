@@ -1,17 +1,15 @@
-//! The one managed state: the open core behind a lock, the runner every sync
-//! of the app goes through, and a channel that tells the tray that something
-//! it shows may have changed.
+//! The one managed state: the open core behind a lock, and the link to the
+//! host (the tray-and-scheduler process, `crate::host`) that every sync of
+//! the window goes through. Without a host (the IPC tests) runs go through a
+//! runner of the window's own.
 
-use crate::domain::run::Progress;
-use crate::service::Core;
-use crate::sync::scheduler::{Runner, Scheduler};
+use crate::domain::ConnectionId;
+use crate::host::bus::AppProxyBlocking;
+use crate::service::backups::Restored;
+use crate::service::{Core, ServiceError};
+use crate::sync::scheduler::Runner;
 use crate::sync::SyncContext;
-use std::collections::BTreeMap;
-use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-
-/// Hears sync progress (see `app::progress`).
-pub use crate::sync::ProgressObserver;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// app_meta keys owned by the shell.
 pub const META_UI_PAGE: &str = "ui.page";
@@ -20,72 +18,36 @@ pub const META_WINDOW: &str = "window.main";
 
 pub struct AppState {
     core: Mutex<Core>,
-    changes: Arc<Mutex<Option<Sender<()>>>>,
-    /// Every sync the app starts (scheduled, start-up, Sync now) runs here.
-    pub(crate) runner: Arc<Runner>,
-    /// Set once the scheduler has started.
-    pub(crate) scheduler: Mutex<Option<Arc<Scheduler>>>,
-    /// Where runs report progress; set when the app starts (IPC tests leave
-    /// it unset, and progress goes unheard).
-    pub(crate) observer: Arc<OnceLock<ProgressObserver>>,
-    /// The latest progress of each connection syncing now.
-    running: Mutex<BTreeMap<i64, Progress>>,
+    syncs: Syncs,
 }
 
-/// At most this many connections sync at once.
+/// Where the window's syncs run.
+enum Syncs {
+    /// In the host, which also keeps the tray and the schedule.
+    Host(AppProxyBlocking<'static>),
+    /// Here (no host: the IPC tests).
+    Local(Arc<Runner>),
+}
+
+/// At most this many connections sync at once without a host.
 const PARALLEL_SYNCS: usize = 4;
 
 impl AppState {
+    /// A window without a host: runs go through its own runner, unheard.
     pub fn new(core: Core) -> Self {
-        let changes: Arc<Mutex<Option<Sender<()>>>> = Arc::default();
-        let observer: Arc<OnceLock<ProgressObserver>> = Arc::default();
-        let heard = observer.clone();
-        let sync = SyncContext::new(
-            core.paths(),
-            core.secrets_handle(),
-            Arc::new(move |p: &Progress| {
-                if let Some(o) = heard.get() {
-                    o(p)
-                }
-            }),
-        );
-        let told = changes.clone();
-        let on_change = Arc::new(move || {
-            if let Some(tx) = told.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-                let _ = tx.send(());
-            }
-        });
+        let sync = SyncContext::new(core.paths(), core.secrets_handle(), Arc::new(|_| {}));
         Self {
             core: Mutex::new(core),
-            changes,
-            runner: Runner::new(sync, PARALLEL_SYNCS, on_change),
-            scheduler: Mutex::new(None),
-            observer,
-            running: Mutex::default(),
+            syncs: Syncs::Local(Runner::new(sync, PARALLEL_SYNCS, Arc::new(|| {}))),
         }
     }
 
-    /// Keep the latest progress of a running connection; forget it when done.
-    pub(crate) fn record_progress(&self, p: &Progress) {
-        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
-        match p {
-            Progress::Started { .. } | Progress::Stream { .. } => {
-                running.insert(p.connection_id(), p.clone());
-            }
-            Progress::Finished { .. } | Progress::NotRun { .. } => {
-                running.remove(&p.connection_id());
-            }
+    /// The window of the running host.
+    pub fn hosted(core: Core, host: AppProxyBlocking<'static>) -> Self {
+        Self {
+            core: Mutex::new(core),
+            syncs: Syncs::Host(host),
         }
-    }
-
-    /// The latest progress of every connection syncing now.
-    pub fn running(&self) -> Vec<Progress> {
-        self.running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .cloned()
-            .collect()
     }
 
     /// Lock the core. A panic while holding the lock leaves the data consistent
@@ -94,58 +56,87 @@ impl AppState {
         self.core.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Route change notices to `tx` (the tray's refresher).
-    pub fn on_change(&self, tx: Sender<()>) {
-        *self.changes.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+    /// Sync `ids` now, in turn. Returns how many will sync.
+    pub(crate) fn sync_now(&self, ids: Vec<ConnectionId>) -> Result<usize, ServiceError> {
+        match &self.syncs {
+            Syncs::Host(host) => {
+                let ids: Vec<i64> = ids.iter().map(|c| c.0).collect();
+                Ok(host.sync_now(&ids).map_err(host_error)? as usize)
+            }
+            Syncs::Local(runner) => {
+                let count = ids.len();
+                tauri::async_runtime::spawn(runner.sync_now(ids));
+                Ok(count)
+            }
+        }
     }
 
     /// Something the tray shows may have changed.
     pub fn changed(&self) {
-        if let Some(tx) = self
-            .changes
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            let _ = tx.send(());
+        if let Syncs::Host(host) = &self.syncs {
+            if let Err(e) = host.changed(false) {
+                tracing::warn!(error = %e, "cannot tell the tray");
+            }
         }
     }
 
     /// Connections were added, edited, toggled or removed: the tray and the
     /// schedule follow.
     pub fn connections_changed(&self) {
-        self.changed();
-        let scheduler = self
-            .scheduler
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        if let Some(s) = scheduler {
-            tauri::async_runtime::spawn(async move {
-                if let Err(e) = s.reload().await {
-                    tracing::error!(error = %e, "cannot reload the schedule");
-                }
-            });
+        if let Syncs::Host(host) = &self.syncs {
+            if let Err(e) = host.changed(true) {
+                tracing::warn!(error = %e, "cannot tell the scheduler");
+            }
         }
     }
 
-    /// Restore `file` in place of the database: wait for the syncs under way,
-    /// keep new ones from starting, and swap the file under the core's lock.
-    pub async fn restore(
-        &self,
-        file: &std::path::Path,
-    ) -> Result<crate::service::backups::Restored, crate::service::ServiceError> {
-        let _held = self.runner.hold().await;
-        let result = self.core().restore(file);
-        self.connections_changed();
-        result
+    /// Restore `file` in place of the database: the syncs under way end
+    /// first and none starts until the file is swapped.
+    pub async fn restore(&self, file: &std::path::Path) -> Result<Restored, ServiceError> {
+        match &self.syncs {
+            Syncs::Host(host) => {
+                // The host swaps the file; this process lets go of it meanwhile.
+                self.core().release()?;
+                let done = host.restore(&file.display().to_string());
+                self.core().reopen()?;
+                let json = done.map_err(|e| match e {
+                    zbus::Error::MethodError(_, Some(message), _) => ServiceError::Backup(message),
+                    other => host_error(other),
+                })?;
+                serde_json::from_str(&json)
+                    .map_err(|e| ServiceError::Backup(format!("the restore's answer: {e}")))
+            }
+            Syncs::Local(runner) => {
+                let _held = runner.hold().await;
+                self.core().restore(file)
+            }
+        }
     }
 
     pub fn syncing(&self) -> bool {
-        self.runner.busy()
+        match &self.syncs {
+            Syncs::Host(host) => host.syncing().unwrap_or(false),
+            Syncs::Local(runner) => runner.busy(),
+        }
+    }
+
+    /// The latest progress of every connection syncing now.
+    pub fn running(&self) -> Vec<serde_json::Value> {
+        match &self.syncs {
+            Syncs::Host(host) => host
+                .running()
+                .ok()
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+            Syncs::Local(_) => Vec::new(),
+        }
     }
 
     pub fn sync_paused(&self) -> bool {
         self.core().sync_paused().unwrap_or(false)
     }
+}
+
+fn host_error(e: zbus::Error) -> ServiceError {
+    ServiceError::Host(format!("Pulseboard's tray process does not answer: {e}"))
 }

@@ -155,7 +155,8 @@ pub struct SyncStatus {
     pub syncing: bool,
     pub paused: bool,
     /// The latest progress of each connection syncing now.
-    pub running: Vec<crate::domain::run::Progress>,
+    /// Each running connection's latest progress, as the `sync-progress` event carries it.
+    pub running: Vec<serde_json::Value>,
 }
 
 /// A run for the Sync history page, with its connection's name.

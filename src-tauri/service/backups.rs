@@ -71,7 +71,7 @@ pub struct Backup {
 }
 
 /// What a restore did.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Restored {
     /// The backup of the file the restore replaced, or where a damaged file
     /// was moved aside; `None` when there was no file.
@@ -254,13 +254,54 @@ impl Core {
     /// caller makes sure nothing else of this process has the file open
     /// (no sync running).
     pub fn restore(&mut self, file: &Path) -> Result<Restored> {
+        self.release()?;
+        let result = restore(&self.paths, file);
+        self.reopen()?;
+        result
+    }
+
+    /// Let go of the database file and the data dir's shared lock, so
+    /// another process can restore (see [`Core::reopen`]).
+    pub fn release(&mut self) -> Result<()> {
         self.store = Store::detached()?;
         self.data_dir_lock = None;
-        let result = restore(&self.paths, file);
+        Ok(())
+    }
+
+    /// Open the database again after [`Core::release`].
+    pub fn reopen(&mut self) -> Result<()> {
         self.data_dir_lock = Some(DataDirLock::shared(&self.paths)?);
         self.store = open_store(&self.paths, QuickCheck::Always)?;
         self.install_id = self.store.install_id()?;
-        result
+        Ok(())
+    }
+
+    /// What keeps the data from being written now, in words for the tray:
+    /// the data folder gone (a disk unplugged) or read-only. `None` when a
+    /// file can be made there.
+    pub fn storage_problem(&self) -> Option<String> {
+        let dir = &self.paths.data_dir;
+        if !dir.is_dir() || !self.paths.db_path().is_file() {
+            return Some(format!(
+                "Data folder {} is gone: is its disk unplugged?",
+                dir.display()
+            ));
+        }
+        let probe = dir.join("locks").join(".write-check");
+        match std::fs::write(&probe, b"") {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&probe);
+                None
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem => Some(format!(
+                "Data folder {} is read-only: nothing can be stored",
+                dir.display()
+            )),
+            Err(e) => Some(format!(
+                "Data folder {} cannot be written: {e}",
+                dir.display()
+            )),
+        }
     }
 
     /// Connections whose keychain entry is missing (say after a restore of a
@@ -441,14 +482,24 @@ pub struct DataDirLock {
 impl DataDirLock {
     fn file(paths: &Paths) -> Result<File> {
         let dir = paths.data_dir.join("locks");
-        std::fs::create_dir_all(&dir).map_err(|e| io_error("cannot create", &dir, e))?;
+        let read_only = |e: std::io::Error, what: &str, path: &Path| {
+            if e.kind() == std::io::ErrorKind::ReadOnlyFilesystem {
+                ServiceError::Backup(format!(
+                    "the data folder {} is on a read-only disk, and Pulseboard must write there: make the disk writable, or start with PULSEBOARD_DATA_DIR set to a folder that is",
+                    paths.data_dir.display()
+                ))
+            } else {
+                io_error(what, path, e)
+            }
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| read_only(e, "cannot create", &dir))?;
         let path = dir.join("data-dir.lock");
         OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| io_error("cannot open", &path, e))
+            .map_err(|e| read_only(e, "cannot open", &path))
     }
 
     /// Held while the data dir is open; waits while a restore runs.

@@ -50,6 +50,9 @@ pub enum ServiceError {
     Backup(String),
     #[error("{0}")]
     Chart(String),
+    /// The tray process, which runs the syncs, did not answer the window.
+    #[error("{0}")]
+    Host(String),
     #[error("{}", damaged_text(path, detail, backup.as_deref()))]
     Damaged {
         path: std::path::PathBuf,

@@ -14,8 +14,7 @@ fn output(cmd: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The bus name the running app holds (tauri-plugin-single-instance:
-/// the identifier in tauri.conf.json, then `.SingleInstance`).
+/// The bus name the running app's host holds (`pulseboard::host::bus::NAME`).
 const SINGLE_INSTANCE_NAME: &str = "dev.pulseboard.app.SingleInstance";
 
 /// Wait until no instance of the app holds its single-instance name on the
@@ -170,7 +169,8 @@ pub fn has_web_process(root: u32) -> bool {
         .any(|p| p.name.starts_with("WebKitWebProces"))
 }
 
-/// The tray icon's menu as exported on the session bus by the app `pid`.
+/// The tray icon's menu as exported on the session bus by the app `pid`
+/// (the host, `pulseboard`; the window is a process of its own).
 pub struct TrayMenu {
     bus_name: String,
     path: String,
@@ -219,7 +219,7 @@ impl TrayMenu {
             if owner_pid != Some(pid) {
                 continue;
             }
-            // The item's node under /org/ayatana/NotificationItem; its menu is <node>/Menu.
+            // The StatusNotifierItem's menu (ksni serves it at /MenuBar).
             let xml = output(Command::new("gdbus").args([
                 "call",
                 "--timeout",
@@ -228,18 +228,14 @@ impl TrayMenu {
                 "--dest",
                 name,
                 "--object-path",
-                "/org/ayatana/NotificationItem",
+                "/",
                 "--method",
                 "org.freedesktop.DBus.Introspectable.Introspect",
             ]));
-            if let Some(path) = xml.as_deref().and_then(|x| {
-                let rest = x.split("<node name=\"").nth(1)?;
-                let node = rest.split('"').next()?;
-                Some(format!("/org/ayatana/NotificationItem/{node}/Menu"))
-            }) {
+            if xml.is_some_and(|x| x.contains("<node name=\"MenuBar\"")) {
                 return Some(Self {
                     bus_name: name.to_string(),
-                    path,
+                    path: "/MenuBar".into(),
                 });
             }
         }

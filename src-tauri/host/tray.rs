@@ -1,54 +1,23 @@
-//! The tray icon and its menu: Open, Sync now, a status line, Pause/Resume, Quit.
-//! What it shows is derived from the store by the pure [`summarise`] and
-//! [`status_line`], and refreshed whenever a command reports a change.
+//! The tray icon and its menu: Open, Sync now, a status line, Pause/Resume,
+//! Quit, served over the session bus as a StatusNotifierItem with its
+//! `com.canonical.dbusmenu` menu (the ksni crate), so the host needs no
+//! window system. What it shows is derived from the store by the pure
+//! [`summarise`] and [`status_line`], and refreshed whenever something
+//! changes.
 
-use super::state::AppState;
 use crate::domain::{Connection, ConnectionStatus};
+use crate::service::Core;
 use chrono::{DateTime, Local, Utc};
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::Duration;
-use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
-use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Runtime};
+use ksni::TrayMethods;
+use tokio::sync::mpsc::UnboundedSender;
 
-pub const TRAY_ID: &str = "main";
-
-/// How often the tray re-reads the store when nothing in this process changed.
-const REFRESH_EVERY: Duration = Duration::from_secs(30);
-
-/// The tray menu's items; their ids are the strings the menu events carry.
+/// What a click in the menu asks the host to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrayItem {
+pub enum Action {
     Open,
     SyncNow,
-    Status,
     Pause,
     Quit,
-}
-
-impl TrayItem {
-    pub fn id(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::SyncNow => "sync_now",
-            Self::Status => "status",
-            Self::Pause => "pause",
-            Self::Quit => "quit",
-        }
-    }
-
-    pub fn from_id(id: &str) -> Option<Self> {
-        [
-            Self::Open,
-            Self::SyncNow,
-            Self::Status,
-            Self::Pause,
-            Self::Quit,
-        ]
-        .into_iter()
-        .find(|i| i.id() == id)
-    }
 }
 
 /// Which icon the tray shows.
@@ -71,6 +40,9 @@ pub struct Summary {
     pub syncing: bool,
     /// Goals behind their pace now, in every workspace.
     pub goals_behind: usize,
+    /// The data cannot be read or written (a disk gone read-only or
+    /// unplugged): what is wrong, said first.
+    pub storage: Option<String>,
 }
 
 pub fn summarise(connections: &[Connection], paused: bool, syncing: bool) -> Summary {
@@ -95,11 +67,15 @@ pub fn summarise(connections: &[Connection], paused: bool, syncing: bool) -> Sum
         paused,
         syncing,
         goals_behind: 0,
+        storage: None,
     }
 }
 
 /// The menu's status line, e.g. "Last sync 10:42 · all OK" or "Shopify needs attention".
 pub fn status_line(s: &Summary, now: DateTime<Local>) -> String {
+    if let Some(problem) = &s.storage {
+        return problem.clone();
+    }
     let line = connections_line(s, now);
     match s.goals_behind {
         0 => line,
@@ -137,7 +113,9 @@ fn connections_line(s: &Summary, now: DateTime<Local>) -> String {
 }
 
 pub fn icon_for(s: &Summary) -> TrayIcon {
-    if s.syncing {
+    if s.storage.is_some() {
+        TrayIcon::Error
+    } else if s.syncing {
         TrayIcon::Syncing
     } else if !s.needs_attention.is_empty() || !s.failing.is_empty() {
         TrayIcon::Error
@@ -148,20 +126,56 @@ pub fn icon_for(s: &Summary) -> TrayIcon {
     }
 }
 
-fn image(icon: TrayIcon) -> tauri::Result<Image<'static>> {
+/// What the tray shows, read from the store now.
+pub fn read(core: &Core, syncing: bool) -> Summary {
+    let connections = match core.connections(None) {
+        Ok(c) => c,
+        Err(e) => {
+            return Summary {
+                storage: Some(format!("Cannot read the data: {e}")),
+                ..Summary::default()
+            }
+        }
+    };
+    let paused = core.sync_paused().unwrap_or(false);
+    Summary {
+        goals_behind: core.goals_behind().unwrap_or(0),
+        storage: core.storage_problem(),
+        ..summarise(&connections, paused, syncing)
+    }
+}
+
+/// The icon's pixels, as the StatusNotifierItem spec wants them: ARGB32 in
+/// network byte order.
+fn pixmap(icon: TrayIcon) -> Vec<ksni::Icon> {
     let bytes: &'static [u8] = match icon {
         TrayIcon::Idle => include_bytes!("../../icons/tray-idle.png"),
         TrayIcon::Syncing => include_bytes!("../../icons/tray-syncing.png"),
         TrayIcon::Paused => include_bytes!("../../icons/tray-paused.png"),
         TrayIcon::Error => include_bytes!("../../icons/tray-error.png"),
     };
-    Image::from_bytes(bytes)
-}
-
-/// The menu items whose text changes.
-struct Handles<R: Runtime> {
-    status: MenuItem<R>,
-    pause: MenuItem<R>,
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::ALPHA | png::Transformations::EXPAND);
+    let decoded = decoder.read_info().and_then(|mut reader| {
+        let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
+        let info = reader.next_frame(&mut buf)?;
+        buf.truncate(info.buffer_size());
+        Ok((info, buf))
+    });
+    match decoded {
+        Ok((info, rgba)) if info.color_type == png::ColorType::Rgba => {
+            let data = rgba
+                .chunks_exact(4)
+                .flat_map(|p| [p[3], p[0], p[1], p[2]])
+                .collect();
+            vec![ksni::Icon {
+                width: info.width as i32,
+                height: info.height as i32,
+                data,
+            }]
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn pause_label(paused: bool) -> &'static str {
@@ -172,134 +186,98 @@ fn pause_label(paused: bool) -> &'static str {
     }
 }
 
-fn current_summary<R: Runtime>(app: &AppHandle<R>) -> Summary {
-    let state = app.state::<AppState>();
-    let paused = state.sync_paused();
-    let (connections, goals_behind) = {
-        let core = state.core();
-        (
-            core.connections(None).unwrap_or_default(),
-            core.goals_behind().unwrap_or(0),
-        )
+/// The tray as ksni serves it: the latest summary, and where clicks go.
+struct Tray {
+    summary: Summary,
+    icon: Vec<ksni::Icon>,
+    clicks: UnboundedSender<super::Event>,
+}
+
+impl Tray {
+    fn item(&self, label: &str, action: Action) -> ksni::MenuItem<Self> {
+        ksni::menu::StandardItem {
+            label: label.into(),
+            activate: Box::new(move |t: &mut Self| {
+                let _ = t.clicks.send(super::Event::Tray(action));
+            }),
+            ..Default::default()
+        }
+        .into()
+    }
+}
+
+impl ksni::Tray for Tray {
+    fn id(&self) -> String {
+        "pulseboard".into()
+    }
+
+    fn title(&self) -> String {
+        "Pulseboard".into()
+    }
+
+    fn icon_pixmap(&self) -> Vec<ksni::Icon> {
+        self.icon.clone()
+    }
+
+    fn tool_tip(&self) -> ksni::ToolTip {
+        ksni::ToolTip {
+            title: "Pulseboard".into(),
+            description: status_line(&self.summary, Local::now()),
+            ..Default::default()
+        }
+    }
+
+    /// A left click opens the window.
+    fn activate(&mut self, _x: i32, _y: i32) {
+        let _ = self.clicks.send(super::Event::Tray(Action::Open));
+    }
+
+    fn menu(&self) -> Vec<ksni::MenuItem<Self>> {
+        vec![
+            self.item("Open Pulseboard", Action::Open),
+            self.item("Sync now", Action::SyncNow),
+            ksni::MenuItem::Separator,
+            ksni::menu::StandardItem {
+                label: status_line(&self.summary, Local::now()),
+                enabled: false,
+                ..Default::default()
+            }
+            .into(),
+            self.item(pause_label(self.summary.paused), Action::Pause),
+            ksni::MenuItem::Separator,
+            self.item("Quit Pulseboard", Action::Quit),
+        ]
+    }
+}
+
+/// The running tray.
+pub struct Handle(ksni::Handle<Tray>);
+
+impl Handle {
+    /// Show `summary`: the status line, the pause label and the icon.
+    pub async fn show(&self, summary: Summary) {
+        let icon = pixmap(icon_for(&summary));
+        self.0
+            .update(move |t| {
+                t.summary = summary;
+                t.icon = icon;
+            })
+            .await;
+    }
+}
+
+/// Put the tray up. Where the desktop shows no StatusNotifierItems yet (or
+/// at all), the item is served anyway and appears when a host starts.
+pub(super) async fn spawn(
+    summary: Summary,
+    clicks: UnboundedSender<super::Event>,
+) -> Result<Handle, ksni::Error> {
+    let tray = Tray {
+        icon: pixmap(icon_for(&summary)),
+        summary,
+        clicks,
     };
-    Summary {
-        goals_behind,
-        ..summarise(&connections, paused, state.syncing())
-    }
-}
-
-/// Build the tray and start the thread that keeps it current.
-pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let summary = current_summary(app);
-    let open = MenuItem::with_id(
-        app,
-        TrayItem::Open.id(),
-        "Open Pulseboard",
-        true,
-        None::<&str>,
-    )?;
-    let sync = MenuItem::with_id(app, TrayItem::SyncNow.id(), "Sync now", true, None::<&str>)?;
-    let status = MenuItem::with_id(
-        app,
-        TrayItem::Status.id(),
-        status_line(&summary, Local::now()),
-        false,
-        None::<&str>,
-    )?;
-    let pause = MenuItem::with_id(
-        app,
-        TrayItem::Pause.id(),
-        pause_label(summary.paused),
-        true,
-        None::<&str>,
-    )?;
-    let quit = MenuItem::with_id(
-        app,
-        TrayItem::Quit.id(),
-        "Quit Pulseboard",
-        true,
-        None::<&str>,
-    )?;
-    let menu = Menu::with_items(
-        app,
-        &[
-            &open,
-            &sync,
-            &PredefinedMenuItem::separator(app)?,
-            &status,
-            &pause,
-            &PredefinedMenuItem::separator(app)?,
-            &quit,
-        ],
-    )?;
-    TrayIconBuilder::with_id(TRAY_ID)
-        .icon(image(icon_for(&summary))?)
-        .tooltip("Pulseboard")
-        .menu(&menu)
-        .show_menu_on_left_click(true)
-        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
-        .build(app)?;
-    app.manage(Handles { status, pause });
-
-    let (tx, rx) = std::sync::mpsc::channel();
-    app.state::<AppState>().on_change(tx);
-    let handle = app.clone();
-    std::thread::Builder::new()
-        .name("tray-refresh".into())
-        .spawn(move || {
-            // A change from this process refreshes at once; changes made by
-            // another process on the same data dir (the CLI) within a minute.
-            while let Ok(()) | Err(RecvTimeoutError::Timeout) = rx.recv_timeout(REFRESH_EVERY) {
-                refresh(&handle);
-            }
-        })?;
-    Ok(())
-}
-
-fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
-    match TrayItem::from_id(id) {
-        Some(TrayItem::Open) => {
-            if let Err(e) = super::window::open_main(app) {
-                tracing::error!(error = %e, "cannot open the main window");
-            }
-        }
-        Some(TrayItem::Pause) => {
-            let state = app.state::<AppState>();
-            let paused = !state.sync_paused();
-            if let Err(e) = super::set_paused(&state, paused) {
-                tracing::error!(error = %e, "cannot change the pause setting");
-            }
-        }
-        Some(TrayItem::Quit) => {
-            tracing::info!("quit from the tray");
-            app.exit(0);
-        }
-        Some(TrayItem::SyncNow) => {
-            if let Err(e) = super::start_sync(&app.state::<AppState>(), None) {
-                tracing::error!(error = %e, "cannot start a sync");
-            }
-        }
-        Some(TrayItem::Status) | None => {}
-    }
-}
-
-/// Bring the status line, pause label and icon up to date.
-pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
-    let summary = current_summary(app);
-    let handles = app.state::<Handles<R>>();
-    let result = (|| -> tauri::Result<()> {
-        handles
-            .status
-            .set_text(status_line(&summary, Local::now()))?;
-        handles.pause.set_text(pause_label(summary.paused))?;
-        if let Some(tray) = app.tray_by_id(TRAY_ID) {
-            tray.set_icon(Some(image(icon_for(&summary))?))?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "cannot refresh the tray");
-    }
+    Ok(Handle(tray.assume_sni_available(true).spawn().await?))
 }
 
 #[cfg(test)]
@@ -381,16 +359,41 @@ mod tests {
     }
 
     #[test]
-    fn menu_ids_round_trip() {
-        for item in [
-            TrayItem::Open,
-            TrayItem::SyncNow,
-            TrayItem::Status,
-            TrayItem::Pause,
-            TrayItem::Quit,
+    fn a_storage_problem_comes_first_with_the_error_icon() {
+        let now = Local.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let gone = Summary {
+            storage: Some("Data folder /media/usb is gone: is its disk unplugged?".into()),
+            syncing: true,
+            paused: true,
+            ..summary()
+        };
+        assert_eq!(
+            status_line(&gone, now),
+            "Data folder /media/usb is gone: is its disk unplugged?"
+        );
+        assert_eq!(icon_for(&gone), TrayIcon::Error);
+    }
+
+    #[test]
+    fn icons_are_argb_pixmaps() {
+        for icon in [
+            TrayIcon::Idle,
+            TrayIcon::Syncing,
+            TrayIcon::Paused,
+            TrayIcon::Error,
         ] {
-            assert_eq!(TrayItem::from_id(item.id()), Some(item));
+            let p = pixmap(icon);
+            assert_eq!(p.len(), 1);
+            assert_eq!((p[0].width, p[0].height), (64, 64));
+            assert_eq!(p[0].data.len(), 64 * 64 * 4);
+            assert!(
+                p[0].data.chunks(4).any(|px| px[0] == 255),
+                "some opaque pixel"
+            );
         }
-        assert_eq!(TrayItem::from_id("nope"), None);
+        assert_ne!(
+            pixmap(TrayIcon::Idle)[0].data,
+            pixmap(TrayIcon::Error)[0].data
+        );
     }
 }

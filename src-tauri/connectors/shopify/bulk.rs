@@ -1,8 +1,10 @@
 //! Bulk operations for a long backlog of orders: the backlog is cut into
 //! spans of updates, one export each. The spans' exports are all started at
 //! once (Shopify runs up to five per app and shop since 2026-01). Two spans
-//! are read at a time, each on a thread of its own (own runtime and HTTP
-//! client): the next one to store and the one after it, each downloaded and
+//! are read at a time, on two reader threads that live as long as the run
+//! (each with its own runtime and HTTP client, made once: a client's
+//! connections belong to the runtime that made it, and making one loads the
+//! system's certificates): the next one to store and the one after it, each downloaded and
 //! parsed as soon as its export is done, whichever finishes first. They are
 //! stored in the order of their spans, so the cursor only ever moves past a
 //! span that is stored whole, and a failed, stopped or killed run resumes at
@@ -42,6 +44,23 @@ enum Started {
     /// The slots are taken; this operation holds one.
     Busy(String),
 }
+
+/// Threads reading spans ahead, at most this many spans at a time.
+const READERS: usize = 2;
+
+/// A span for a reader thread to export (or find exported) and read.
+struct Job {
+    since: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
+    /// Its export, when started already.
+    already: Option<String>,
+    expected: Option<u64>,
+    reply: tokio::sync::oneshot::Sender<Result<BulkResult, FetchError>>,
+}
+
+/// The reader threads' queue; they end when it is dropped with the source
+/// (each after the span it is reading, which nobody waits for then).
+pub(super) struct Readers(std::sync::mpsc::Sender<Job>);
 
 /// A span's export, being read on a thread of its own.
 pub(super) struct Ahead {
@@ -162,52 +181,85 @@ impl ShopifySource {
         self.read_ahead(next, step, expected)
     }
 
-    /// Export and read the span from `since` on a thread of its own (with
-    /// its own HTTP client and runtime), while the engine stores or waits
-    /// for the one before it.
+    /// Export and read the span from `since` on a reader thread, while the
+    /// engine stores or waits for the one before it.
     pub(super) fn read_ahead(
         &self,
         since: DateTime<Utc>,
         step: Option<i64>,
         expected: Option<u64>,
     ) -> Result<(), FetchError> {
-        let worker = ShopifySource {
-            cfg: self.cfg.clone(),
-            shop: Shop::new(self.shop.http.sibling()?, &self.cfg.base, &self.cfg.token),
-            bulk: tokio::sync::Mutex::new(None),
-            ahead: Default::default(),
-            started: Default::default(),
-            launched: self.launched.clone(),
-            last_objects: Default::default(),
+        let (reply, result) = tokio::sync::oneshot::channel();
+        let job = Job {
+            since,
+            until: self.window_end(since, step),
+            already: self.take_started(since),
+            expected,
+            reply,
         };
-        let until = self.window_end(since, step);
-        let already = self.take_started(since);
-        let (send, result) = tokio::sync::oneshot::channel();
-        std::thread::Builder::new()
-            .name("shopify-export".into())
-            .spawn(move || {
-                let read = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| FetchError::Setup(format!("no runtime for the export: {e}")))
-                    .and_then(|rt| {
-                        rt.block_on(async {
-                            let id = match already {
-                                Some(id) => id,
-                                None => worker.start_bulk(since, until).await?,
-                            };
-                            worker.read_bulk(&id, until, expected).await
-                        })
-                    });
-                // Nobody waits for it when the run has ended.
-                let _ = send.send(read);
-            })
-            .map_err(|e| FetchError::Setup(format!("no thread for the export: {e}")))?;
+        self.readers()?
+            .send(job)
+            .map_err(|_| FetchError::Setup("the export readers have stopped".into()))?;
         self.ahead
             .lock()
             .expect("not poisoned")
             .push(Ahead { since, result });
         Ok(())
+    }
+
+    /// The reader threads' queue, starting them at the first call.
+    fn readers(&self) -> Result<std::sync::mpsc::Sender<Job>, FetchError> {
+        let mut held = self.readers.lock().expect("not poisoned");
+        if let Some(Readers(queue)) = &*held {
+            return Ok(queue.clone());
+        }
+        let (queue, jobs) = std::sync::mpsc::channel::<Job>();
+        let jobs = std::sync::Arc::new(std::sync::Mutex::new(jobs));
+        for _ in 0..READERS {
+            let worker = ShopifySource {
+                cfg: self.cfg.clone(),
+                shop: Shop::new(self.shop.http.sibling()?, &self.cfg.base, &self.cfg.token),
+                bulk: tokio::sync::Mutex::new(None),
+                ahead: Default::default(),
+                started: Default::default(),
+                launched: self.launched.clone(),
+                last_objects: Default::default(),
+                readers: Default::default(),
+            };
+            let jobs = jobs.clone();
+            std::thread::Builder::new()
+                .name("shopify-export".into())
+                .spawn(move || worker.read_jobs(&jobs))
+                .map_err(|e| FetchError::Setup(format!("no thread for the exports: {e}")))?;
+        }
+        *held = Some(Readers(queue.clone()));
+        Ok(queue)
+    }
+
+    /// A reader thread: each span handed to it exported (unless started
+    /// already) and read, until the queue is dropped.
+    fn read_jobs(&self, jobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| FetchError::Setup(format!("no runtime for the exports: {e}")));
+        loop {
+            let Ok(job) = jobs.lock().expect("not poisoned").recv() else {
+                return;
+            };
+            let read = match &runtime {
+                Ok(rt) => rt.block_on(async {
+                    let id = match job.already {
+                        Some(id) => id,
+                        None => self.start_bulk(job.since, job.until).await?,
+                    };
+                    self.read_bulk(&id, job.until, job.expected).await
+                }),
+                Err(e) => Err(FetchError::Setup(e.to_string())),
+            };
+            // Nobody waits for it when the run has ended.
+            let _ = job.reply.send(read);
+        }
     }
 
     /// The export of the span from `since`: the one read ahead when it is

@@ -155,6 +155,9 @@ pub struct ShopifySource {
     launched: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<DateTime<Utc>>>>,
     /// Exports started ahead of their turn, by the start of their span.
     started: std::sync::Mutex<std::collections::HashMap<DateTime<Utc>, String>>,
+    /// Where spans to read ahead are sent: the reader threads, started at
+    /// the first (see `bulk::Readers`).
+    readers: std::sync::Mutex<Option<bulk::Readers>>,
 }
 
 impl ShopifySource {
@@ -169,6 +172,7 @@ impl ShopifySource {
             started: Default::default(),
             launched: Default::default(),
             last_objects: Default::default(),
+            readers: Default::default(),
         })
     }
 

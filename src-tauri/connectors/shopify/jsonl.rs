@@ -16,6 +16,7 @@ use super::records::{Draft, ExportLine};
 use super::{bad_order, ShopifySource};
 use crate::connectors::{BadRecord, FetchError};
 use chrono::{DateTime, Utc};
+use rustc_hash::FxBuildHasher;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -73,8 +74,10 @@ impl ShopifySource {
 #[derive(Default)]
 pub(super) struct Assembly {
     drafts: Vec<Draft>,
-    by_order: HashMap<String, usize>,
-    by_refund: HashMap<String, usize>,
+    /// Looked up for every line: ids are Shopify's, not an attacker's, so
+    /// the quick Fx hash rather than SipHash.
+    by_order: HashMap<String, usize, FxBuildHasher>,
+    by_refund: HashMap<String, usize, FxBuildHasher>,
     /// Child lines read before their parent.
     orphans: Vec<Value>,
     bad: Vec<BadRecord>,

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # What building and running Tauri 2 needs on Debian/Ubuntu.
-BUILD_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev
+BUILD_PACKAGES=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
   librsvg2-dev libsoup-3.0-dev libxdo-dev libdbus-1-dev gnome-keyring dbus dbus-x11)
 # What the headless test suite adds: a virtual display, a window manager to close
 # windows the way a person does, WebDriver for WebKitGTK, and D-Bus/X11 tools.

@@ -35,10 +35,12 @@ fn start_at_login_is_off_until_turned_on_and_then_starts_in_the_tray() {
     s.find("#autostart");
     assert!(!entry.exists(), "off by default");
     s.click("#autostart");
-    wait_for(SECS_10, "the autostart entry", || {
-        entry.exists().then_some(())
+    // The entry is created, then written: wait for its command.
+    let text = wait_for(SECS_10, "the autostart entry with its command", || {
+        std::fs::read_to_string(&entry)
+            .ok()
+            .filter(|t| t.lines().any(|l| l.starts_with("Exec=")))
     });
-    let text = std::fs::read_to_string(&entry).unwrap();
     let exec = text
         .lines()
         .find_map(|l| l.strip_prefix("Exec="))

@@ -92,14 +92,10 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 /// window, until it closes, the Quit signal, or the host is gone. Returns
 /// the exit code.
 pub fn run_window() -> i32 {
-    let paths = match Paths::from_env() {
+    let (paths, _log_guard) = match paths_and_log() {
         Ok(p) => p,
-        Err(e) => return fail(&ServiceError::from(e), None),
+        Err(code) => return code,
     };
-    let _log_guard = paths
-        .ensure()
-        .ok()
-        .and_then(|()| crate::telemetry::init(&paths.log_dir));
     let Some(host) = crate::host::bus::connect() else {
         eprintln!("error: the window opens from Pulseboard's tray process, which is not running; start `pulseboard`");
         return 1;
@@ -153,24 +149,12 @@ pub fn run_window() -> i32 {
 /// (`host::START_FAILED_ENV`): open the data as it did, and show why it
 /// cannot in a window. Should the data open now, start the app again.
 pub fn run_start_failure() -> i32 {
-    let paths = match Paths::from_env() {
+    let (paths, _log_guard) = match paths_and_log() {
         Ok(p) => p,
-        Err(e) => return fail(&ServiceError::from(e), None),
+        Err(code) => return code,
     };
-    let _log_guard = paths
-        .ensure()
-        .ok()
-        .and_then(|()| crate::telemetry::init(&paths.log_dir));
     let failed_paths = paths.clone();
-    let opened = Core::open_checked(
-        paths,
-        Arc::new(Keychain::default()),
-        crate::service::backups::QuickCheck::Always,
-    )
-    .and_then(|core| {
-        core.secrets().check().map_err(ServiceError::Secret)?;
-        Ok(core)
-    });
+    let opened = Core::open_for_desktop(paths);
     match opened {
         Err(e) => fail(&e, Some(&failed_paths)),
         Ok(core) => {
@@ -179,6 +163,17 @@ pub fn run_start_failure() -> i32 {
             crate::host::exec_sibling(crate::host::HOST, &args, &[])
         }
     }
+}
+
+/// Where the data lives, with the log started there; the exit code when
+/// there is no telling (said in a window too).
+fn paths_and_log() -> Result<(Paths, Option<tracing_appender::non_blocking::WorkerGuard>), i32> {
+    let paths = Paths::from_env().map_err(|e| fail(&ServiceError::from(e), None))?;
+    let guard = paths
+        .ensure()
+        .ok()
+        .and_then(|()| crate::telemetry::init(&paths.log_dir));
+    Ok((paths, guard))
 }
 
 /// The app cannot open its data: say so on stderr and in the log, and, since

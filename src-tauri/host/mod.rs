@@ -22,8 +22,7 @@ mod window;
 
 use crate::domain::run::Progress;
 use crate::domain::ConnectionId;
-use crate::secrets::Keychain;
-use crate::service::{Core, ServiceError};
+use crate::service::Core;
 use crate::settings::Paths;
 use crate::sync::scheduler::{Runner, Scheduler};
 use crate::sync::SyncContext;
@@ -120,17 +119,7 @@ pub fn run(hidden: bool, args: Vec<OsString>) -> i32 {
         }
         return 0;
     }
-    let opened = Core::open_checked(
-        paths,
-        Arc::new(Keychain::default()),
-        crate::service::backups::QuickCheck::Always,
-    )
-    .and_then(|core| {
-        // Without a keychain no connection can be added or synced: say so
-        // now, in a window, rather than at the first sync.
-        core.secrets().check().map_err(ServiceError::Secret)?;
-        Ok(core)
-    });
+    let opened = Core::open_for_desktop(paths);
     let mut core = match opened {
         Ok(c) => c,
         Err(e) => {

@@ -133,6 +133,19 @@ impl Core {
         Self::open_checked(paths, secrets, backups::QuickCheck::Daily)
     }
 
+    /// The desktop app's start: the data opened with the whole file
+    /// checked, and a keychain found. Without one no connection can be
+    /// added or synced, so the start says so rather than the first sync.
+    pub fn open_for_desktop(paths: Paths) -> Result<Self> {
+        let core = Self::open_checked(
+            paths,
+            Arc::new(crate::secrets::Keychain::default()),
+            backups::QuickCheck::Always,
+        )?;
+        core.secrets().check().map_err(ServiceError::Secret)?;
+        Ok(core)
+    }
+
     /// [`Core::open`], saying when the quick check runs (the app: every launch).
     pub fn open_checked(
         paths: Paths,

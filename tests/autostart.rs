@@ -66,15 +66,15 @@ fn start_at_login_is_off_until_turned_on_and_then_starts_in_the_tray() {
 
     // The login start: the entry's command, as the desktop session runs it.
     let mut words = exec.split_whitespace();
-    let mut app = std::process::Command::new(words.next().unwrap())
-        .args(words)
-        .env("PULSEBOARD_DATA_DIR", dir.path())
-        .env("HOME", home.path())
-        .env("PULSEBOARD_STARTUP_DELAY_SECS", "3600")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut app = common::Spawned::start(
+        std::process::Command::new(words.next().unwrap())
+            .args(words)
+            .env("PULSEBOARD_DATA_DIR", dir.path())
+            .env("HOME", home.path())
+            .env("PULSEBOARD_STARTUP_DELAY_SECS", "3600")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null()),
+    );
     let tray = TrayMenu::find(app.id());
     // The tray is up; give a window every chance to appear, then see none.
     std::thread::sleep(Duration::from_secs(2));

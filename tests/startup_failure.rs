@@ -13,7 +13,7 @@ use common::desktop::{
     TrayMenu,
 };
 use common::webdriver::{Driver, Session};
-use common::{bin, cli, moved_aside, spoil_first_tables, std_cli};
+use common::{bin, cli, moved_aside, spoil_first_tables, std_cli, Spawned};
 use std::time::Duration;
 
 const TITLE: &str = "Pulseboard cannot start";
@@ -29,11 +29,11 @@ fn a_start_that_cannot_open_its_data_says_why_in_a_window() {
     std::fs::write(&file, "x").unwrap();
     let unmakeable = file.join("data");
     assert!(wait_until_no_instance());
-    let mut app = std_cli(&unmakeable)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut app = Spawned::start(
+        std_cli(&unmakeable)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped()),
+    );
     wait_for(SECS_20, "the start-up error window", || {
         visible_window(TITLE)
     });
@@ -96,12 +96,12 @@ fn a_start_that_cannot_open_its_data_says_why_in_a_window() {
 
     // No keychain to reach (its session bus gone): the same kind of window,
     // saying what to install or unlock, and exit code 1.
-    let mut app = std_cli(&data)
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut app = Spawned::start(
+        std_cli(&data)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped()),
+    );
     wait_for(SECS_20, "the start-up error window", || {
         visible_window(TITLE)
     });

@@ -8,8 +8,8 @@
 
 mod common;
 
-use common::bin;
 use common::desktop::{require_desktop, wait_for, wait_until_no_instance, TrayMenu};
+use common::{bin, Spawned};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -57,14 +57,14 @@ fn a_read_only_data_disk_fails_clearly_and_the_tray_says_when_it_goes_away() {
     let talk = base.path().join("talk");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::create_dir_all(&talk).unwrap();
-    let mut script = Command::new("unshare")
-        .args(["-m", "--propagation", "private", "sh", "-c", SCRIPT, "sh"])
-        .arg(&data)
-        .arg(&talk)
-        .arg(bin())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("unshare (util-linux) runs");
+    let mut script = Spawned::start(
+        Command::new("unshare")
+            .args(["-m", "--propagation", "private", "sh", "-c", SCRIPT, "sh"])
+            .arg(&data)
+            .arg(&talk)
+            .arg(bin())
+            .stdout(Stdio::null()),
+    );
     let pid: u32 = wait_for(Duration::from_secs(20), "the app's pid", || {
         std::fs::read_to_string(talk.join("pid"))
             .ok()?

@@ -90,6 +90,16 @@ impl AppState {
         }
     }
 
+    /// The window has closed and this process is ending: the host starts a
+    /// new one for the next Open instead of asking this one.
+    pub fn window_closing(&self) {
+        if let Syncs::Host(host) = &self.syncs {
+            if let Err(e) = host.window_closing(std::process::id()) {
+                tracing::warn!(error = %e, "cannot tell the tray the window closed");
+            }
+        }
+    }
+
     /// Restore `file` in place of the database: the syncs under way end
     /// first and none starts until the file is swapped.
     pub async fn restore(&self, file: &std::path::Path) -> Result<Restored, ServiceError> {

@@ -4,6 +4,7 @@
 
 use super::state::META_WINDOW;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
 
 pub const MAIN: &str = "main";
@@ -30,8 +31,15 @@ impl Default for Geometry {
     }
 }
 
-/// Show and focus the main window, creating it (in its last state) when closed.
+/// Set once the main window has closed: the process is on its way out.
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Show and focus the main window, creating it (in its last state) when it
+/// has not opened yet. Once it has closed, nothing: the process is ending.
 pub fn open_main<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    if CLOSED.load(Ordering::SeqCst) {
+        return Ok(());
+    }
     if let Some(w) = app.get_webview_window(MAIN) {
         w.unminimize()?;
         w.show()?;
@@ -54,7 +62,7 @@ pub fn open_main<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Remember the window's geometry when it is about to close.
+/// When the window is about to close: remember its geometry, and tell the host.
 pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
     if window.label() != MAIN {
         return;
@@ -64,6 +72,12 @@ pub fn on_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
             if let Some(g) = current(window) {
                 save(window.app_handle(), &g);
             }
+            // The window closes (nothing stops it) and this process ends with
+            // it: from here it brings no window forward, and the host, told
+            // before the window is gone from the screen, starts a new process
+            // for the next Open.
+            CLOSED.store(true, Ordering::SeqCst);
+            super::app_state(window.app_handle()).window_closing();
         }
         WindowEvent::Destroyed => tracing::info!("main window closed; still running in the tray"),
         _ => {}

@@ -4,8 +4,8 @@
 //! process that owns it is the running Pulseboard; a second launch finds it
 //! owned and asks the owner to `Open` its window instead. The window process
 //! is a client of the same object: Sync now, "something changed", a restore,
-//! and the signals it draws from (each running connection's `Progress`,
-//! `Focus`, `Quit`). Progress carries no secret: it is what the UI already
+//! "my window has closed", and the signals it draws from (each running
+//! connection's `Progress`, `Focus`, `Quit`). Progress carries no secret: it is what the UI already
 //! receives as the `sync-progress` event.
 
 use zbus::object_server::SignalEmitter;
@@ -27,6 +27,11 @@ impl AppObject {
     /// Open the window, or bring it forward.
     async fn open(&self) {
         self.host.open_window();
+    }
+
+    /// The window process `pid` has closed its window and is ending.
+    async fn window_closing(&self, pid: u32) {
+        self.host.window_closing(pid);
     }
 
     /// Sync these connections now (in turn, through the host's one runner);
@@ -82,6 +87,7 @@ impl AppObject {
 )]
 pub trait App {
     fn open(&self) -> zbus::Result<()>;
+    fn window_closing(&self, pid: u32) -> zbus::Result<()>;
     fn sync_now(&self, ids: &[i64]) -> zbus::Result<u32>;
     fn changed(&self, connections: bool) -> zbus::Result<()>;
     fn running(&self) -> zbus::Result<String>;

@@ -363,6 +363,12 @@ impl Host {
         }
     }
 
+    /// The window process `pid` has closed its window and is ending: the
+    /// next Open starts a new one rather than asking it to come forward.
+    pub fn window_closing(&self, pid: u32) {
+        self.window.closing(pid);
+    }
+
     /// Sync now: `ids`, or every enabled connection when empty. Returns how
     /// many will sync.
     pub fn sync_now(&self, ids: Vec<i64>) -> u32 {

@@ -44,29 +44,59 @@ pub fn installed() -> Result<(), String> {
 
 /// The window process, when one runs.
 pub struct Window {
-    child: Arc<Mutex<Option<Child>>>,
+    current: Arc<Mutex<Option<Current>>>,
     /// The arguments the app was started with, passed on (a test driver's
     /// among them).
     args: Vec<OsString>,
 }
 
+/// The window process the host started last.
+struct Current {
+    child: Child,
+    /// Its window has closed and it is on its way out: an Open starts a new
+    /// one instead of asking this one to come forward.
+    closing: bool,
+}
+
 impl Window {
     pub fn new(args: Vec<OsString>) -> Self {
         Self {
-            child: Arc::default(),
+            current: Arc::default(),
             args: args.into_iter().filter(|a| a != "--hidden").collect(),
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Current>> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether a window process runs that can bring its window forward. One
+    /// whose window has closed is let go (and reaped on a thread of its own).
     fn running(&self) -> bool {
-        let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
-        match child.as_mut().map(|c| c.try_wait()) {
-            Some(Ok(None)) => true,
+        let mut current = self.lock();
+        match current.as_mut().map(|c| (c.child.try_wait(), c.closing)) {
+            Some((Ok(None), false)) => true,
+            Some((Ok(None), true)) => {
+                if let Some(mut leaving) = current.take() {
+                    std::thread::spawn(move || {
+                        let status = leaving.child.wait();
+                        tracing::info!(?status, "the closed window's process ended");
+                    });
+                }
+                false
+            }
             Some(_) => {
-                *child = None;
+                *current = None;
                 false
             }
             None => false,
+        }
+    }
+
+    /// The window process `pid` says its window has closed and it is ending.
+    pub fn closing(&self, pid: u32) {
+        if let Some(current) = self.lock().as_mut().filter(|c| c.child.id() == pid) {
+            current.closing = true;
         }
     }
 
@@ -84,29 +114,37 @@ impl Window {
         });
         match started {
             Ok(child) => {
-                tracing::info!(pid = child.id(), "window process started");
-                *self.child.lock().unwrap_or_else(|p| p.into_inner()) = Some(child);
-                self.reap();
+                let pid = child.id();
+                tracing::info!(pid, "window process started");
+                *self.lock() = Some(Current {
+                    child,
+                    closing: false,
+                });
+                self.reap(pid);
             }
             Err(e) => tracing::error!(error = %e, "cannot start the window process"),
         }
         true
     }
 
-    /// Collect the window process when it ends, so none is left a zombie.
-    fn reap(&self) {
-        let child = self.child.clone();
+    /// Collect the window process `pid` when it ends, so none is left a
+    /// zombie (unless a newer one replaced it, and `running` reaps it).
+    fn reap(&self, pid: u32) {
+        let current = self.current.clone();
         std::thread::spawn(move || loop {
             std::thread::sleep(Duration::from_millis(500));
-            let mut held = child.lock().unwrap_or_else(|p| p.into_inner());
-            match held.as_mut().map(|c| c.try_wait()) {
-                Some(Ok(None)) => continue,
-                Some(Ok(Some(status))) => {
+            let mut held = current.lock().unwrap_or_else(|p| p.into_inner());
+            let Some(c) = held.as_mut().filter(|c| c.child.id() == pid) else {
+                return;
+            };
+            match c.child.try_wait() {
+                Ok(None) => continue,
+                Ok(Some(status)) => {
                     tracing::info!(%status, "window process ended; still running in the tray");
                     *held = None;
                     return;
                 }
-                Some(Err(_)) | None => return,
+                Err(_) => return,
             }
         });
     }
@@ -117,9 +155,9 @@ impl Window {
         while self.running() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        if let Some(mut c) = self.child.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            let _ = c.kill();
-            let _ = c.wait();
+        if let Some(mut c) = self.lock().take() {
+            let _ = c.child.kill();
+            let _ = c.child.wait();
         }
     }
 }
@@ -162,4 +200,44 @@ pub fn exec_sibling(name: &str, args: &[OsString], env: &[(&str, &str)]) -> i32 
 /// why in a window of its own (a person who double-clicked sees no stderr).
 pub fn show_start_failure(args: &[OsString]) -> i32 {
     exec_sibling(DESKTOP, args, &[(super::START_FAILED_ENV, "1")])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_child(window: &Window) -> u32 {
+        let child = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id();
+        *window.lock() = Some(Current {
+            child,
+            closing: false,
+        });
+        pid
+    }
+
+    #[test]
+    fn a_window_process_that_said_its_window_closed_is_not_asked_to_come_forward() {
+        let window = Window::new(vec!["--hidden".into(), "--x".into()]);
+        assert_eq!(window.args, ["--x"], "--hidden is not passed on");
+        let pid = with_child(&window);
+        assert!(window.running());
+        window.closing(pid + 1);
+        assert!(window.running(), "another process's word changes nothing");
+        window.closing(pid);
+        assert!(!window.running(), "the next Open starts a new process");
+        assert!(
+            window.lock().is_none(),
+            "the old one is let go, to be reaped"
+        );
+    }
+
+    #[test]
+    fn a_window_process_that_ended_is_not_running() {
+        let window = Window::new(Vec::new());
+        let pid = with_child(&window);
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!window.running());
+    }
 }

@@ -192,9 +192,17 @@ impl Store {
         // backfill commits a few thousand pages per page of records, and at
         // 1,000 it paid a checkpoint and two fsyncs on nearly every commit.
         // After a checkpoint the log is cut back to 64 MiB at most.
+        // Statement journals (and SQLite's other temporary files) stay in
+        // memory: a page of records is one transaction of many upserts, and
+        // once one statement's journal outgrew 64 KiB, SQLite spilled it to a
+        // temporary file that every later statement of the transaction
+        // journaled its pages into. A 50,000-order backfill made 230,000
+        // writes to such files; in memory, its CPU went from 1.95 s to 1.58 s
+        // and its peak RSS stayed at 67 MiB (the Shopify bench, 2026-12-07).
         conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -8192;
-             PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864;",
+             PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864;
+             PRAGMA temp_store = MEMORY;",
         )?;
         Ok(conn)
     }
@@ -368,6 +376,11 @@ mod tests {
             .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
+        let temp: i64 = store
+            .conn
+            .query_row("PRAGMA temp_store", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(temp, 2, "statement journals in memory");
     }
 
     #[test]

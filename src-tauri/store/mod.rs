@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0017_ad_spend_by_platform.sql"),
     include_str!("migrations/0018_catalog_and_entered_costs.sql"),
     include_str!("migrations/0019_order_lines_without_rowid.sql"),
+    include_str!("migrations/0020_orders_marked_by_their_writer.sql"),
 ];
 
 /// The schema version this build writes.

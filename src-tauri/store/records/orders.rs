@@ -2,7 +2,7 @@
 //! page at a time with the page's rollup marks (migration 9), and read for a
 //! range from its picked orders outward with each customer's history.
 
-use super::{parse_ts, pause_marks, resume_marks, ts, utc_day, workspace_of, LoadedRecords, Range};
+use super::{parse_ts, ts, utc_day, workspace_of, LoadedRecords, Range};
 use crate::domain::records::{
     CustomerHistory, FinancialStatus, Order, OrderLine, Refund, RefundLine,
 };
@@ -31,8 +31,8 @@ fn stored_orders<'a>(
 }
 
 /// The days a page of orders marks for the rollups, written once per page
-/// instead of by the INSERT triggers of orders and refunds once per row
-/// (migration 9); the UPDATE and DELETE triggers still mark stored orders.
+/// (orders and refunds have no INSERT triggers since migration 20); the
+/// UPDATE and DELETE triggers still mark the days a stored order leaves.
 ///
 /// Whose figures a page of new orders can change: the days of its orders and
 /// refunds, and of each customer's first order before the page, which may now
@@ -41,11 +41,11 @@ fn stored_orders<'a>(
 /// returning and stay so.
 struct PageMarks {
     workspace: i64,
-    connection: i64,
 }
 
 impl PageMarks {
-    fn pause(tx: &Transaction<'_>, c: i64, orders: &[Order]) -> rusqlite::Result<Self> {
+    /// Before the page is written: each customer's first stored order.
+    fn before(tx: &Transaction<'_>, c: i64, orders: &[Order]) -> rusqlite::Result<Self> {
         let workspace = workspace_of(tx, c)?;
         let mut first = tx.prepare_cached(
             "INSERT INTO rollup_dirty (workspace_id, kind, day)
@@ -61,15 +61,11 @@ impl PageMarks {
         for customer in customers {
             first.execute(params![workspace, c, customer])?;
         }
-        pause_marks(tx, c)?;
-        Ok(Self {
-            workspace,
-            connection: c,
-        })
+        Ok(Self { workspace })
     }
 
-    fn resume(self, tx: &Transaction<'_>, orders: &[Order]) -> rusqlite::Result<()> {
-        resume_marks(tx, self.connection)?;
+    /// After: the days of the page's orders and refunds.
+    fn after(self, tx: &Transaction<'_>, orders: &[Order]) -> rusqlite::Result<()> {
         let mut days = BTreeSet::new();
         for o in orders {
             days.insert(utc_day(o.processed_at.unwrap_or(o.created_at)));
@@ -89,17 +85,23 @@ impl PageMarks {
 /// Store a page of orders with their lines and refunds.
 pub(super) fn upsert(tx: &Transaction<'_>, c: i64, orders: &[Order]) -> rusqlite::Result<u64> {
     let mut n = 0;
-    let mut order_stmt = tx.prepare_cached(
-            "INSERT INTO orders (connection_id, source_id, processed_at, created_at, test, voided,
-                 customer_id, customer_order_count, discounts, shipping, taxes, name, legacy_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+    // A new order is a plain INSERT: with no trigger and no ON CONFLICT,
+    // SQLite writes it without a statement journal. A stored one (or one the
+    // page carries twice) is updated in place, which its UPDATE trigger marks.
+    const INSERT: &str = "INSERT INTO orders (connection_id, source_id, processed_at, created_at,
+             test, voided, customer_id, customer_order_count, discounts, shipping, taxes, name,
+             legacy_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    let mut insert_stmt = tx.prepare_cached(INSERT)?;
+    let mut upsert_stmt = tx.prepare_cached(&format!(
+        "{INSERT}
              ON CONFLICT (connection_id, source_id) DO UPDATE SET
                  processed_at = excluded.processed_at, created_at = excluded.created_at,
                  test = excluded.test, voided = excluded.voided, customer_id = excluded.customer_id,
                  customer_order_count = excluded.customer_order_count, discounts = excluded.discounts,
                  shipping = excluded.shipping, taxes = excluded.taxes,
-                 name = excluded.name, legacy_id = excluded.legacy_id",
-        )?;
+                 name = excluded.name, legacy_id = excluded.legacy_id"
+    ))?;
     // An edited order's lines and refunds replace the old ones whole.
     // Only orders already stored can have old ones (a backfill's pages
     // are all new): find those with one query for the page, not two
@@ -120,8 +122,15 @@ pub(super) fn upsert(tx: &Transaction<'_>, c: i64, orders: &[Order]) -> rusqlite
         "INSERT INTO refund_lines (connection_id, order_id, refund_id, line_id, quantity, subtotal)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    let marks = PageMarks::pause(tx, c, orders)?;
+    let marks = PageMarks::before(tx, c, orders)?;
     for o in orders {
+        // Also when the page itself carried this order before.
+        let is_new = stored.insert(o.id.as_str());
+        let order_stmt = if is_new {
+            &mut insert_stmt
+        } else {
+            &mut upsert_stmt
+        };
         order_stmt.execute(params![
             c,
             o.id,
@@ -137,8 +146,7 @@ pub(super) fn upsert(tx: &Transaction<'_>, c: i64, orders: &[Order]) -> rusqlite
             o.name,
             o.legacy_id,
         ])?;
-        // Also when the page itself carried this order before.
-        if !stored.insert(o.id.as_str()) {
+        if !is_new {
             clear_lines.execute(params![c, o.id])?;
             clear_refunds.execute(params![c, o.id])?;
         }
@@ -173,7 +181,7 @@ pub(super) fn upsert(tx: &Transaction<'_>, c: i64, orders: &[Order]) -> rusqlite
         }
         n += 1;
     }
-    marks.resume(tx, orders)?;
+    marks.after(tx, orders)?;
     Ok(n)
 }
 

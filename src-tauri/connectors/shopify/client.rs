@@ -74,6 +74,10 @@ pub struct ShopifyErrors;
 
 impl Classify for ShopifyErrors {
     fn classify(&self, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<Failure> {
+        // Every reply passes here before it is read. One without the key
+        // `"errors"` anywhere in its bytes has no top-level errors, so it is
+        // not parsed twice (a page of orders: ~2 % of a backfill's work).
+        memchr::memmem::find(body, b"\"errors\"")?;
         let v: Value = serde_json::from_slice(body).ok()?;
         let (codes, _) = errors_of(&v)?;
         let has = |c: &str| codes.iter().any(|x| x == c);
@@ -186,15 +190,15 @@ impl Shop {
             )
             .await
             .map_err(explain)?;
-        let v: Value = reply
+        let mut v: Value = reply
             .json()
             .map_err(|e| self.odd(&format!("not JSON: {e}")))?;
         if let Some(b) = bucket_of(&v) {
             *self.bucket.lock().expect("bucket lock") = Some(b);
         }
-        v.get("data")
+        v.get_mut("data")
+            .map(Value::take)
             .filter(|d| !d.is_null())
-            .cloned()
             .ok_or_else(|| self.odd("no data in the reply"))
     }
 
@@ -222,6 +226,22 @@ mod tests {
             &HeaderMap::new(),
             body.to_string().as_bytes(),
         )
+    }
+
+    #[test]
+    fn a_reply_is_an_error_only_when_it_has_top_level_errors() {
+        // The word in a value (a customer's note) is not an error…
+        assert_eq!(
+            reply(json!({"data": {"order": {"note": "\"errors\" in the note"}}})),
+            None
+        );
+        assert_eq!(reply(json!({"data": {"orders": {"nodes": []}}})), None);
+        // …and spacing or pretty-printing does not hide one.
+        let pretty = "{\n  \"errors\" : [ {\"message\": \"no\", \"extensions\": {\"code\": \"ACCESS_DENIED\"}} ]\n}";
+        assert_eq!(
+            ShopifyErrors.classify(StatusCode::OK, &HeaderMap::new(), pretty.as_bytes()),
+            Some(Failure::Auth)
+        );
     }
 
     #[test]

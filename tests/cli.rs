@@ -30,7 +30,7 @@ fn data_dir_with_workspace() -> tempfile::TempDir {
 fn keychain_entry(
     data_dir: &std::path::Path,
     id: i64,
-) -> Option<pulseboard::domain::provider::SecretFields> {
+) -> Option<pulseboard::domain::connection_input::SecretFields> {
     let install_id = Store::open(&data_dir.join("pulseboard.sqlite3"))
         .unwrap()
         .install_id()

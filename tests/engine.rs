@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use pulseboard::connectors::{BadRecord, FetchError};
 use pulseboard::connectors::{Page, Source};
-use pulseboard::domain::provider::BTreeMapSecret;
+use pulseboard::domain::connection_input::BTreeMapSecret;
 use pulseboard::domain::records::{Batch, FinancialStatus, Order, OrderLine};
 use pulseboard::domain::run::{RunStatus, Trigger};
 use pulseboard::domain::{

@@ -1,7 +1,7 @@
 //! The real OS keychain (Secret Service in CI, via gnome-keyring). These tests
 //! need an unlocked keyring on the session bus: `./dev.sh test` provides one.
 
-use pulseboard::domain::provider::SecretFields;
+use pulseboard::domain::connection_input::SecretFields;
 use pulseboard::domain::ConnectionId;
 use pulseboard::secrets::{Keychain, SecretKey, SecretStore};
 

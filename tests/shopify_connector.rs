@@ -549,7 +549,7 @@ fn a_span_whose_export_ends_first_is_read_first_stored_in_turn_and_a_kill_betwee
 #[test]
 fn a_large_backlog_is_cut_into_as_many_spans_as_its_size_asks() {
     use pulseboard::connectors::shopify::{ShopifyConfig, ShopifySource};
-    use pulseboard::domain::provider::BTreeMapSecret;
+    use pulseboard::domain::connection_input::BTreeMapSecret;
     use pulseboard::domain::{ConnectionInput, Provider, WorkspaceInput};
     let token = unique_secret("shpat_");
     let now = Utc::now();

@@ -1,7 +1,7 @@
 //! `pulseboard connect|connections|disconnect`.
 
 use super::{print_json, table, CliError, CliResult};
-use crate::domain::provider::{BTreeMapSecret, SecretFields};
+use crate::domain::connection_input::{BTreeMapSecret, SecretFields};
 use crate::domain::{ConnectionId, ConnectionInput, Provider};
 use crate::service::Core;
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches, Subcommand};

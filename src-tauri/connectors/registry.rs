@@ -4,7 +4,7 @@
 
 use super::source::{BoxSource, SourceError, SourceInputs};
 use super::{copper, demo, google, justcall, meta, shiprocket, shopify};
-use crate::domain::provider::SecretFields;
+use crate::domain::connection_input::SecretFields;
 use crate::domain::provider_settings::ProviderSettings;
 use crate::domain::{AccountFacts, Connection, Provider};
 

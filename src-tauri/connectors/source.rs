@@ -5,7 +5,7 @@
 
 use super::http::FetchError;
 use super::BadRecord;
-use crate::domain::provider::SecretFields;
+use crate::domain::connection_input::SecretFields;
 use crate::domain::records::Batch;
 use crate::domain::{AccountFacts, Connection, InvalidInput};
 use chrono::NaiveDate;

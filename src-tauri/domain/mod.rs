@@ -1,6 +1,7 @@
 //! Plain types shared by every layer: ids, providers and their fields, workspaces,
 //! connections. No IO happens here; validation is pure so it is table-tested.
 
+pub mod connection_input;
 pub mod cost_file;
 pub mod goals;
 pub mod provider;
@@ -10,9 +11,8 @@ pub mod run;
 pub mod totals;
 pub mod workspace;
 
-pub use provider::{
-    ConnectionInput, FieldKind, FieldSpec, Provider, ProviderSpec, ValidConnection,
-};
+pub use connection_input::{ConnectionInput, ValidConnection};
+pub use provider::{FieldKind, FieldSpec, Provider, ProviderSpec};
 pub use workspace::{ExpenseInput, WorkspaceInput, WorkspacePatch};
 
 use serde::{Deserialize, Serialize};

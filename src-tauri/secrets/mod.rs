@@ -3,7 +3,7 @@
 //! fallback: without a keychain, saving a secret fails with an error that says
 //! what to install or start.
 
-use crate::domain::provider::SecretFields;
+use crate::domain::connection_input::SecretFields;
 use crate::domain::ConnectionId;
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -3,7 +3,7 @@
 //! store's transaction), their account facts, and what Test connection needs.
 
 use super::{Core, Result};
-use crate::domain::provider::{self, SecretFields, SecretsRequired};
+use crate::domain::connection_input::{self, SecretFields, SecretsRequired};
 use crate::domain::{Connection, ConnectionId, ConnectionInput, Provider, WorkspaceId};
 use crate::secrets::SecretKey;
 use crate::settings;
@@ -49,7 +49,7 @@ impl Core {
         provider: Provider,
         input: &ConnectionInput,
     ) -> Result<Connection> {
-        let valid = provider::validate(provider, input, SecretsRequired::All)?;
+        let valid = connection_input::validate(provider, input, SecretsRequired::All)?;
         let new = NewConnection {
             workspace_id: workspace,
             provider,
@@ -84,7 +84,7 @@ impl Core {
         input: &ConnectionInput,
     ) -> Result<Connection> {
         let old = self.store.connection(id)?;
-        let valid = provider::validate(old.provider, input, SecretsRequired::KeepMissing)?;
+        let valid = connection_input::validate(old.provider, input, SecretsRequired::KeepMissing)?;
         let credentials_changed = !valid.secrets.is_empty() || valid.settings != old.settings;
         let display_name = valid
             .display_name
@@ -214,7 +214,7 @@ fn default_display_name(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::provider::BTreeMapSecret;
+    use crate::domain::connection_input::BTreeMapSecret;
     use crate::domain::WorkspaceInput;
     use crate::secrets::MemorySecrets;
     use crate::service::{ServiceError, StoreError};

@@ -104,7 +104,7 @@ mod tests {
     #[test]
     fn every_default_schedule_is_valid_cron() {
         for p in Provider::ALL {
-            crate::domain::provider::validate_cron(default_schedule(p)).unwrap();
+            crate::domain::connection_input::validate_cron(default_schedule(p)).unwrap();
         }
     }
 

@@ -18,7 +18,7 @@ pub use engine::{run_connection, run_connection_observed, Observer, RunLock, Syn
 
 use crate::connectors::registry;
 use crate::connectors::source::{BoxSource, Source};
-use crate::domain::provider::SecretFields;
+use crate::domain::connection_input::SecretFields;
 use crate::domain::run::{Progress, Run, Trigger};
 use crate::domain::{AccountFacts, Connection, ConnectionId};
 use crate::secrets::{SecretKey, SecretStore};

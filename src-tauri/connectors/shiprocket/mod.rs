@@ -23,7 +23,7 @@ pub use records::{shiprocket_time, status_of};
 use super::http::{FetchError, HttpClient, HttpConfig};
 use super::source::{Page, Source, SourceError, SourceInputs};
 use super::{parse_each, window, BadRecord};
-use crate::domain::provider::SecretFields;
+use crate::domain::connection_input::SecretFields;
 use crate::domain::provider_settings::{secret, ShiprocketSettings};
 use crate::domain::records::Batch;
 use crate::domain::AccountFacts;

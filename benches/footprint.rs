@@ -19,9 +19,12 @@
 mod common;
 #[path = "../tests/common/desktop.rs"]
 mod desktop;
+#[path = "../tests/common/spawned.rs"]
+mod spawned;
 
 use common::env_or;
 use desktop::{close_window, process_tree, require_desktop, visible_window, wait_for, TrayMenu};
+use spawned::Spawned;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -106,12 +109,15 @@ fn run_once(bin: &Path, title: &str, settle: Duration, tray_for: Duration) -> Ru
         demo_every_five_minutes(bin, data.path());
     }
     let start = Instant::now();
-    let mut child = Command::new(bin)
-        .env("PULSEBOARD_DATA_DIR", data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    // Ended with its whole process group when this run is over, or when a
+    // wait below fails, so no app outlives the benchmark.
+    let mut child = Spawned::app(
+        Command::new(bin)
+            .env("PULSEBOARD_DATA_DIR", data.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+        data.path(),
+    );
     let pid = child.id();
     let window = wait_for(Duration::from_secs(60), "the window", || {
         visible_window(title)
@@ -163,8 +169,7 @@ fn run_once(bin: &Path, title: &str, settle: Duration, tray_for: Duration) -> Ru
             tray_samples.push(memory(pid).rss_mib);
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     Run {
         window_ms,
         paint_ms,

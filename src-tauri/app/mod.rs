@@ -105,7 +105,7 @@ pub fn run_window() -> i32 {
     let opened = Core::open_checked(
         paths,
         Arc::new(Keychain::default()),
-        crate::service::backups::QuickCheck::Daily,
+        crate::service::data_dir::QuickCheck::Daily,
     );
     let mut core = match opened {
         Ok(c) => c,

@@ -27,6 +27,7 @@ mod connections;
 pub mod costs;
 pub use connections::{test_account, TestTarget};
 pub mod dashboard;
+pub mod data_dir;
 mod demo;
 pub mod goals;
 pub mod members;
@@ -123,14 +124,14 @@ pub struct Core {
     background_rollups: bool,
     /// Held while this core has the data dir open, so a restore by another
     /// process is refused (`None` only while this core restores).
-    data_dir_lock: Option<backups::DataDirLock>,
+    data_dir_lock: Option<data_dir::DataDirLock>,
 }
 
 impl Core {
     /// Create the folders if needed and open the database, with a quick
-    /// check of it once a day (the CLI's way; see [`backups::QuickCheck`]).
+    /// check of it once a day (the CLI's way; see [`data_dir::QuickCheck`]).
     pub fn open(paths: Paths, secrets: Arc<dyn SecretStore>) -> Result<Self> {
-        Self::open_checked(paths, secrets, backups::QuickCheck::Daily)
+        Self::open_checked(paths, secrets, data_dir::QuickCheck::Daily)
     }
 
     /// The desktop app's start: the data opened with the whole file
@@ -140,7 +141,7 @@ impl Core {
         let core = Self::open_checked(
             paths,
             Arc::new(crate::secrets::Keychain::default()),
-            backups::QuickCheck::Always,
+            data_dir::QuickCheck::Always,
         )?;
         core.secrets().check().map_err(ServiceError::Secret)?;
         Ok(core)
@@ -150,10 +151,10 @@ impl Core {
     pub fn open_checked(
         paths: Paths,
         secrets: Arc<dyn SecretStore>,
-        check: backups::QuickCheck,
+        check: data_dir::QuickCheck,
     ) -> Result<Self> {
         paths.ensure()?;
-        let data_dir = backups::DataDirLock::shared(&paths)?;
+        let data_dir = data_dir::DataDirLock::shared(&paths)?;
         let store = backups::open_store(&paths, check)?;
         let install_id = store.install_id()?;
         Ok(Self {

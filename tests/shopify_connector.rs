@@ -259,7 +259,7 @@ fn ten_thousand_orders_sync_exactly_then_only_37_changed_orders_are_fetched_agai
     assert!(ok, "{text}");
     assert_eq!(
         shop.lock().unwrap().operations,
-        ["Costs", "Orders", "Customers"]
+        ["Costs", "Products", "Orders", "Customers"]
     );
 
     // 37 orders change: refunds, edits, cancellations (one of them the newest).
@@ -324,7 +324,15 @@ fn ten_thousand_orders_sync_exactly_then_only_37_changed_orders_are_fetched_agai
         assert_eq!(served, want, "only the changed orders are fetched");
         assert_eq!(
             s.operations,
-            ["Costs", "Orders", "Orders", "Orders", "Orders", "Customers"],
+            [
+                "Costs",
+                "Products",
+                "Orders",
+                "Orders",
+                "Orders",
+                "Orders",
+                "Customers"
+            ],
             "37 orders in pages of 12"
         );
     }
@@ -341,6 +349,71 @@ fn ten_thousand_orders_sync_exactly_then_only_37_changed_orders_are_fetched_agai
             "{d} changed"
         );
     }
+}
+
+/// The product named on each variant the Costs page lists, by variant id.
+fn product_names(dir: &Path) -> BTreeMap<String, String> {
+    let out = cli(dir)
+        .args(["costs", "--workspace", "Shop", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r["variant_id"].as_str().unwrap().to_string(),
+                r["product"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_product_renamed_in_the_shop_is_renamed_on_every_variant_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = unique_secret("shpat_");
+    let now = Utc::now();
+    let shop = build_shop(40, 20, now, &token);
+    let product = shop.items[0].product;
+    let variant = format!("gid://shopify/ProductVariant/{}", shop.items[0].variant);
+    let siblings = shop.items.iter().filter(|i| i.product == product).count();
+    let (base, shop) = shopify_fake::start(shop);
+    connect(dir.path(), &base, &token, "30");
+    let (ok, text) = sync(dir.path());
+    assert!(ok, "{text}");
+    let before = product_names(dir.path());
+    assert_eq!(before[&variant], format!("Product {product}"));
+
+    // Renamed in Shopify: the product changes, its inventory items do not.
+    shop.lock()
+        .unwrap()
+        .renamed
+        .insert(product, ("Linen shirt".into(), now + Duration::seconds(5)));
+    let (ok, text) = sync(dir.path());
+    assert!(ok, "{text}");
+    let after = product_names(dir.path());
+    let renamed: Vec<&String> = after
+        .iter()
+        .filter(|(_, p)| p.as_str() == "Linen shirt")
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(renamed.len(), siblings, "every variant of it: {after:?}");
+    assert!(renamed.contains(&&variant));
+    for (s, p) in &after {
+        if !renamed.contains(&s) {
+            assert_eq!(p, &before[s], "{s}: another product keeps its name");
+        }
+    }
+    let run = last_run(dir.path());
+    let products = run.streams.iter().find(|s| s.stream == "products").unwrap();
+    // The renamed one, and the newest before it, which the bookmark's
+    // overlap re-reads; not the other 99.
+    assert_eq!(products.fetched, 2, "{run:?}");
 }
 
 fn connection_status(dir: &Path) -> (String, Option<String>) {

@@ -282,6 +282,9 @@ pub enum Batch {
     Activities(Vec<Activity>),
     /// Customer id and the lifetime order count the shop reports now.
     CustomerCounts(Vec<(String, u64)>),
+    /// A product's id and its title now: every stored variant of it takes
+    /// the title (a product renamed in the shop).
+    ProductTitles(Vec<(String, String)>),
     Users(Vec<SourceUser>),
     /// A re-read window's end: what the source no longer lists is deleted.
     ActivityWindow(ActivityWindow),
@@ -299,6 +302,7 @@ impl Batch {
             Self::Shipments(v) => v.len(),
             Self::Activities(v) => v.len(),
             Self::CustomerCounts(v) => v.len(),
+            Self::ProductTitles(v) => v.len(),
             Self::Users(v) => v.len(),
             Self::ActivityWindow(_) => 0,
             Self::Opportunities(v) => v.len(),

@@ -22,7 +22,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
@@ -117,6 +117,9 @@ pub struct ShopState {
     pub items: Vec<FakeItem>,
     /// Orders each customer has outside this shop's synced history.
     pub older_orders: HashMap<u64, u64>,
+    /// Products renamed since the shop was made: the title and when. Any
+    /// other product is `Product N`, last changed with its first item.
+    pub renamed: HashMap<u64, (String, DateTime<Utc>)>,
     /// Orders whose JSON carries an amount that is not a number.
     pub malformed: HashSet<u64>,
     pub now: DateTime<Utc>,
@@ -185,6 +188,13 @@ pub struct ShopState {
 }
 
 impl ShopState {
+    /// A product's title now.
+    pub fn product_title(&self, product: u64) -> String {
+        self.renamed
+            .get(&product)
+            .map_or_else(|| format!("Product {product}"), |(t, _)| t.clone())
+    }
+
     pub fn new(token: &str, now: DateTime<Utc>) -> Self {
         Self {
             token: token.into(),
@@ -204,6 +214,7 @@ impl ShopState {
             orders: vec![],
             items: vec![],
             older_orders: HashMap::new(),
+            renamed: HashMap::new(),
             malformed: HashSet::new(),
             now,
             throttling: false,
@@ -622,6 +633,7 @@ const SCOPE_OF: &[(&str, &str)] = &[
     ("customers", "read_customers"),
     ("inventoryItems", "read_inventory"),
     ("productVariants", "read_products"),
+    ("products", "read_products"),
 ];
 
 /// Run a paged query or a mutation; the reply's data and the points it
@@ -707,8 +719,29 @@ fn execute(
                         "sku": i.sku,
                         "variants": [{"__typename": "ProductVariant", "id": gid("ProductVariant", i.variant),
                             "title": i.title, "price": i.price.to_string(),
-                            "product": {"__typename": "Product", "id": gid("Product", i.product), "title": format!("Product {}", i.product)}}]}))
+                            "product": {"__typename": "Product", "id": gid("Product", i.product), "title": s.product_title(i.product)}}]}))
                     .collect();
+                ex.connection(f, items).map_err(|m| error(&m, None))?
+            }
+            "products" => {
+                let q = ex.arg(f, "query");
+                // A product changed last with its first item, or when renamed.
+                let mut changed: BTreeMap<u64, DateTime<Utc>> = BTreeMap::new();
+                for i in &s.items {
+                    let at = changed.entry(i.product).or_insert(i.updated_at);
+                    *at = (*at).min(i.updated_at);
+                }
+                for (p, (_, at)) in &s.renamed {
+                    changed.insert(*p, *at);
+                }
+                let mut products: Vec<(DateTime<Utc>, u64)> = changed
+                    .into_iter()
+                    .map(|(p, at)| (at, p))
+                    .filter(|(at, _)| matches_updated(q.as_ref().and_then(Value::as_str), *at))
+                    .collect();
+                products.sort();
+                let items = products.iter().map(|(at, p)| json!({"__typename": "Product", "id": gid("Product", *p),
+                    "title": s.product_title(*p), "updatedAt": iso(*at)})).collect();
                 ex.connection(f, items).map_err(|m| error(&m, None))?
             }
             "shop" => ex.project(&f.selection_set, &json!({"__typename": "Shop", "name": s.name,

@@ -81,8 +81,8 @@ pub(super) fn start(stream: &str, stored: Option<&str>, cfg: &ShopifyConfig) -> 
             ..p
         },
         None => Pass {
-            // Costs are needed for every order, however old.
-            since: if stream == "variants" {
+            // Costs and names are needed for every order, however old.
+            since: if matches!(stream, "variants" | "products") {
                 DateTime::UNIX_EPOCH
             } else {
                 history_start(cfg)

@@ -3,6 +3,8 @@
 //!
 //! Streams, in this order so costs are there before the orders that use them:
 //! - `variants`: inventory items with their `unitCost` and variant id;
+//! - `products`: each changed product's title, so a product renamed in the
+//!   shop is renamed here (the rename does not change its inventory items);
 //! - `orders`: everything `metrics.md` needs (see [`records`]);
 //! - `customers`: each changed customer's `numberOfOrders`, which decides
 //!   new vs returning.
@@ -46,7 +48,7 @@ use records::{
 use serde_json::{json, Value};
 use std::time::Duration;
 
-pub const STREAMS: [&str; 3] = ["variants", "orders", "customers"];
+pub const STREAMS: [&str; 4] = ["variants", "products", "orders", "customers"];
 /// The scopes a connection needs; "Test connection" checks them.
 pub const SCOPES: [&str; 5] = [
     "read_orders",
@@ -123,6 +125,7 @@ pub mod size {
     /// Later pages of one order's nested lists.
     pub const NESTED: u32 = 200;
     pub const ITEMS: u32 = 150;
+    pub const PRODUCTS: u32 = 250;
     pub const CUSTOMERS: u32 = 250;
 
     /// The requested cost of the orders query, as Shopify counts it.
@@ -138,6 +141,7 @@ pub mod size {
     const _: () = assert!(orders_cost() <= 1000);
     const _: () = assert!(1 + 2 + NESTED * 4 <= 1000);
     const _: () = assert!(2 + ITEMS * 6 <= 1000);
+    const _: () = assert!(2 + PRODUCTS <= 1000);
 }
 
 pub struct ShopifySource {
@@ -390,6 +394,44 @@ impl ShopifySource {
         })
     }
 
+    async fn products_page(&self, mut pass: Pass) -> Result<Page, FetchError> {
+        let query = "query Products($first: Int!, $after: String, $query: String!) {
+  products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id title updatedAt }
+  }
+}";
+        let data = self
+            .shop
+            .query(
+                query,
+                json!({"first": size::PRODUCTS, "after": pass.after, "query": Self::filter(pass.since)}),
+                (2 + size::PRODUCTS) as f64,
+            )
+            .await?;
+        let conn = data.get("products");
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        for node in nodes(conn) {
+            match records::product_title(node) {
+                Ok((title, at)) => {
+                    pass.seen(at);
+                    good.push(title);
+                }
+                Err(reason) => bad.push(BadRecord {
+                    id: node.get("id").and_then(Value::as_str).map(String::from),
+                    reason,
+                }),
+            }
+        }
+        let (cursor, more) = Self::after_page(pass, next_page(conn));
+        Ok(Page {
+            batch: Batch::ProductTitles(good),
+            bad,
+            cursor: Some(cursor),
+            more,
+        })
+    }
+
     async fn customers_page(&self, mut pass: Pass) -> Result<Page, FetchError> {
         let query = "query Customers($first: Int!, $after: String, $query: String!) {
   customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
@@ -466,6 +508,7 @@ impl Source for ShopifySource {
                 }
             }
             "variants" => self.costs_page(pass).await,
+            "products" => self.products_page(pass).await,
             "customers" => self.customers_page(pass).await,
             other => Err(self.shop.odd(&format!("no stream called {other}"))),
         }

@@ -511,6 +511,18 @@ pub fn variant(item: &Value) -> Result<(Variant, DateTime<Utc>), String> {
     ))
 }
 
+/// A product of the `products` stream: its id and title, and when it last
+/// changed (a rename changes the product, not its inventory items).
+pub fn product_title(node: &Value) -> Result<((String, String), DateTime<Utc>), String> {
+    let text = |k: &str| node.get(k).and_then(Value::as_str).map(String::from);
+    let id = text("id").ok_or("the product has no id")?;
+    let title = text("title").ok_or("the product has no title")?;
+    let at = text("updatedAt")
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .ok_or("updatedAt is missing or not a time")?;
+    Ok(((id, title), at.with_timezone(&Utc)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,5 +565,28 @@ mod tests {
             "updatedAt": "2026-03-09T18:59:00Z", "totalTaxSet": m("ten")});
         let e = Draft::parse(&v).unwrap_err();
         assert!(e.contains("totalTaxSet"), "{e}");
+    }
+
+    #[test]
+    fn a_product_without_a_title_or_time_is_set_aside_with_the_reason() {
+        let ok = json!({"id": "gid://shopify/Product/7", "title": "Linen shirt",
+            "updatedAt": "2026-03-09T18:59:00Z"});
+        let ((id, title), at) = product_title(&ok).unwrap();
+        assert_eq!(
+            (id.as_str(), title.as_str()),
+            ("gid://shopify/Product/7", "Linen shirt")
+        );
+        assert_eq!(at.to_rfc3339(), "2026-03-09T18:59:00+00:00");
+        let untitled =
+            json!({"id": "gid://shopify/Product/7", "updatedAt": "2026-03-09T18:59:00Z"});
+        assert_eq!(
+            product_title(&untitled).unwrap_err(),
+            "the product has no title"
+        );
+        let undated = json!({"id": "gid://shopify/Product/7", "title": "x", "updatedAt": "soon"});
+        assert_eq!(
+            product_title(&undated).unwrap_err(),
+            "updatedAt is missing or not a time"
+        );
     }
 }

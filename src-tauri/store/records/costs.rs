@@ -102,6 +102,24 @@ pub(super) fn upsert(tx: &Transaction<'_>, c: i64, variants: &[Variant]) -> rusq
     Ok(n)
 }
 
+/// Each product's title now, on every variant of it already stored (a
+/// variant not stored yet takes it when its inventory item arrives). A title
+/// is not a figure, so no day is marked.
+pub(super) fn rename_products(
+    tx: &Transaction<'_>,
+    c: i64,
+    products: &[(String, String)],
+) -> rusqlite::Result<u64> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE variant_costs SET product = ?3
+         WHERE connection_id = ?1 AND product_id = ?2 AND product IS NOT ?3",
+    )?;
+    for (id, title) in products {
+        stmt.execute(params![c, id, title])?;
+    }
+    Ok(products.len() as u64)
+}
+
 /// Every variant cost of the connections, and the costs entered in their
 /// workspace (oldest first).
 pub(super) fn load(db: &Connection, q: &Range<'_>, out: &mut LoadedRecords) -> Result<()> {

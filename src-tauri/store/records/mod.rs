@@ -155,6 +155,7 @@ fn upsert(tx: &Transaction<'_>, c: i64, batch: &Batch) -> rusqlite::Result<u64> 
     match batch {
         Batch::Orders(list) => orders::upsert(tx, c, list),
         Batch::Variants(list) => costs::upsert(tx, c, list),
+        Batch::ProductTitles(list) => costs::rename_products(tx, c, list),
         Batch::AdDays(list) => ad_days::upsert(tx, c, list),
         Batch::Shipments(list) => shipments::upsert(tx, c, list),
         Batch::Activities(list) => activities::upsert(tx, c, list),

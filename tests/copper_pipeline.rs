@@ -9,7 +9,7 @@ mod common;
 use chrono::{DateTime, Days, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::New_York;
 use common::copper_fake::{self, CpOpportunity, CpPipeline, CpState, CpUser};
-use common::{cli, sync_all as sync, unique_secret};
+use common::{cli, cli_json, sync_all as sync, unique_secret};
 use serde_json::Value;
 use std::path::Path;
 
@@ -53,18 +53,18 @@ fn opportunity(
 fn pipeline(dir: &Path, extra: &[&str]) -> Value {
     let to = today();
     let from = to - Days::new(29);
-    let out = cli(dir)
-        .args(["pipeline", "--workspace", "Sales", "--json"])
-        .args(["--from", &from.to_string(), "--to", &to.to_string()])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let (from, to) = (from.to_string(), to.to_string());
+    let args = [
+        "pipeline",
+        "--workspace",
+        "Sales",
+        "--json",
+        "--from",
+        &from,
+        "--to",
+        &to,
+    ];
+    cli_json(dir, &[&args[..], extra].concat())
 }
 
 /// (pipeline, stage, open, open value) of every stage.

@@ -4,21 +4,15 @@
 
 mod common;
 
-use common::cli;
 use common::example::worked_example;
+use common::{cli, cli_json};
 use predicates::str::contains;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::path::Path;
 
 fn run_json(dir: &Path, args: &[&str]) -> Vec<Value> {
-    let out = cli(dir).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    cli_json(dir, args)
 }
 
 fn dec(v: &Value) -> Decimal {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::America::New_York;
 use common::copper_fake::{self, CpActivity, CpState, CpUser, EMAIL_TYPE};
 use common::justcall_fake::{self, JcAgent, JcCall, JcState};
-use common::{cli, unique_secret};
+use common::{cli, cli_json, unique_secret};
 use serde_json::Value;
 use std::path::Path;
 
@@ -169,13 +169,7 @@ fn setup() -> Setup {
 }
 
 fn json(dir: &Path, args: &[&str]) -> Value {
-    let out = cli(dir).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    cli_json(dir, args)
 }
 
 fn add_goal(dir: &Path, args: &[&str]) -> i64 {

@@ -4,23 +4,14 @@
 
 mod common;
 
-use common::cli;
 use common::example::worked_example;
+use common::{cli, cli_json};
 use predicates::str::contains;
 use serde_json::Value;
 
 fn json(dir: &std::path::Path, args: &[&str]) -> Vec<Value> {
-    let out = cli(dir)
-        .args(["metrics", "--workspace", "Example", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+    let metrics = ["metrics", "--workspace", "Example", "--format", "json"];
+    cli_json(dir, &[&metrics[..], args].concat())
 }
 
 #[test]

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::cli;
 use common::example::worked_example;
+use common::{cli, cli_json};
 use predicates::str::contains;
 use pulseboard::domain::WorkspaceId;
 use pulseboard::store::Store;
@@ -14,17 +14,22 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 fn pnl_json(dir: &Path, workspace: &str, from: &str, to: &str, by: &str) -> Vec<Value> {
-    let out = cli(dir)
-        .args(["pnl", "--workspace", workspace, "--from", from, "--to", to])
-        .args(["--by", by, "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    cli_json(
+        dir,
+        &[
+            "pnl",
+            "--workspace",
+            workspace,
+            "--from",
+            from,
+            "--to",
+            to,
+            "--by",
+            by,
+            "--format",
+            "json",
+        ],
+    )
 }
 
 fn dec(v: &Value) -> Decimal {

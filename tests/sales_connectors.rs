@@ -14,7 +14,7 @@ use chrono_tz::America::New_York;
 use common::copper_fake::{self, CpActivity, CpLead, CpState, CpUser, CALL_TYPE, EMAIL_TYPE};
 use common::copper_fake::{MEETING_TYPE, NOTE_TYPE};
 use common::justcall_fake::{self, JcAgent, JcCall, JcState};
-use common::{cli, daily_metrics, files_containing, sync_all as sync, unique_secret};
+use common::{cli, cli_json, daily_metrics, files_containing, sync_all as sync, unique_secret};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -326,8 +326,10 @@ fn check_members(dir: &Path, members: &BTreeMap<String, BTreeMap<NaiveDate, [i64
         let (from, to) = (*want.keys().next().unwrap(), *want.keys().last().unwrap());
         // In another case than stored: members match case-insensitively.
         let asked = email.to_uppercase();
-        let out = cli(dir)
-            .args([
+        let (from, to) = (from.to_string(), to.to_string());
+        let rows: Vec<serde_json::Value> = cli_json(
+            dir,
+            &[
                 "metrics",
                 "--workspace",
                 "Sales",
@@ -335,16 +337,12 @@ fn check_members(dir: &Path, members: &BTreeMap<String, BTreeMap<NaiveDate, [i64
                 &asked,
                 "--format",
                 "json",
-            ])
-            .args(["--from", &from.to_string(), "--to", &to.to_string()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+                "--from",
+                &from,
+                "--to",
+                &to,
+            ],
         );
-        let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
         for row in rows {
             let day: NaiveDate = row["date"].as_str().unwrap().parse().unwrap();
             let expected = want.get(&day).copied().unwrap_or([0; 7]);

@@ -8,7 +8,7 @@ mod common;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use common::shopify_fake::{self, build_shop, FakeLine, FakeOrder, FakeRefund, Shared, ShopState};
-use common::{cli, daily_metrics, open_store, sync_all as sync, unique_secret};
+use common::{cli, cli_json, daily_metrics, open_store, sync_all as sync, unique_secret};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -353,22 +353,11 @@ fn ten_thousand_orders_sync_exactly_then_only_37_changed_orders_are_fetched_agai
 
 /// The product named on each variant the Costs page lists, by variant id.
 fn product_names(dir: &Path) -> BTreeMap<String, String> {
-    let out = cli(dir)
-        .args(["costs", "--workspace", "Shop", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: Vec<Value> = cli_json(dir, &["costs", "--workspace", "Shop", "--json"]);
     rows.iter()
         .map(|r| {
-            (
-                r["variant_id"].as_str().unwrap().to_string(),
-                r["product"].as_str().unwrap().to_string(),
-            )
+            let text = |k: &str| r[k].as_str().unwrap().to_string();
+            (text("variant_id"), text("product"))
         })
         .collect()
 }

@@ -37,12 +37,13 @@ pub struct BadRecord {
 
 /// Parse each item with `parse`; the ones that fail become [`BadRecord`]s named
 /// by their `id_field`, and the rest go on.
-pub fn parse_each<T>(
-    items: &[serde_json::Value],
+pub fn parse_each<'a, T>(
+    items: impl IntoIterator<Item = &'a serde_json::Value>,
     id_field: &str,
     parse: impl Fn(&serde_json::Value) -> Result<T, String>,
 ) -> (Vec<T>, Vec<BadRecord>) {
-    let mut good = Vec::with_capacity(items.len());
+    let items = items.into_iter();
+    let mut good = Vec::with_capacity(items.size_hint().0);
     let mut bad = Vec::new();
     for item in items {
         match parse(item) {

@@ -80,23 +80,22 @@ pub fn unique_secret(prefix: &str) -> String {
     format!("{prefix}{}", uuid::Uuid::new_v4().simple())
 }
 
-/// Connection ids from `pulseboard connections --json`.
-pub fn connection_ids(data_dir: &Path) -> Vec<i64> {
-    let out = std_cli(data_dir)
-        .args(["connections", "--json"])
-        .output()
-        .unwrap();
+/// What `pulseboard ARGS` printed, read as JSON; the command must succeed
+/// (a failure shows its arguments and its stderr).
+pub fn cli_json<T: serde::de::DeserializeOwned>(data_dir: &Path, args: &[&str]) -> T {
+    let out = cli(data_dir).args(args).output().unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    list.as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_i64().unwrap())
-        .collect()
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Connection ids from `pulseboard connections --json`.
+pub fn connection_ids(data_dir: &Path) -> Vec<i64> {
+    let list: Vec<serde_json::Value> = cli_json(data_dir, &["connections", "--json"]);
+    list.iter().map(|c| c["id"].as_i64().unwrap()).collect()
 }
 
 /// Launch the desktop app on `data_dir`, quietly, with the start-up run

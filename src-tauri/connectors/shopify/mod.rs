@@ -34,7 +34,7 @@ pub mod poll;
 pub mod records;
 
 use crate::connectors::source::{Page, Source, SourceError, SourceInputs};
-use crate::connectors::{BadRecord, FetchError, HttpClient, HttpConfig};
+use crate::connectors::{parse_each, BadRecord, FetchError, HttpClient, HttpConfig};
 use crate::domain::provider_settings::{secret, History, ShopifySettings};
 use crate::domain::records::Batch;
 use crate::domain::AccountFacts;
@@ -410,22 +410,17 @@ impl ShopifySource {
             )
             .await?;
         let conn = data.get("products");
-        let (mut good, mut bad) = (Vec::new(), Vec::new());
-        for node in nodes(conn) {
-            match records::product_title(node) {
-                Ok((title, at)) => {
-                    pass.seen(at);
-                    good.push(title);
-                }
-                Err(reason) => bad.push(BadRecord {
-                    id: node.get("id").and_then(Value::as_str).map(String::from),
-                    reason,
-                }),
-            }
-        }
+        let (good, bad) = parse_each(nodes(conn), "id", records::product_title);
+        let titles = good
+            .into_iter()
+            .map(|(title, at)| {
+                pass.seen(at);
+                title
+            })
+            .collect();
         let (cursor, more) = Self::after_page(pass, next_page(conn));
         Ok(Page {
-            batch: Batch::ProductTitles(good),
+            batch: Batch::ProductTitles(titles),
             bad,
             cursor: Some(cursor),
             more,
